@@ -1,0 +1,105 @@
+"""The durable hand-off between crawling and enrichment (a maildir-style spool directory).
+
+Producers write a batch of documents to `tmp/`, fsync it and rename it into `new/`: a batch is
+either wholly visible or not at all. A consumer claims a batch by renaming it into `cur/`
+(atomic, so two consumers never take the same batch), processes it, and deletes it only after
+the store has committed it. A consumer that dies leaves its claim in `cur/`; claims older than
+`stale_after` seconds go back to `new/`. Re-delivery is harmless because document ids are stable
+and every store write is an upsert. Works on a shared filesystem, which is what Airflow workers
+on several machines use.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from langnghe.document import Document
+
+
+class Spool:
+    def __init__(self, root: str | Path, stale_after: float = 600.0):
+        self.root = Path(root)
+        self.stale_after = stale_after
+        for name in ("tmp", "new", "cur", "bad"):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    def put(self, docs: Iterable[Document]) -> Path | None:
+        """Write documents as one batch; returns the batch path (None when there were none)."""
+        lines = [doc.to_json() for doc in docs]
+        if not lines:
+            return None
+        name = f"{time.time_ns():020d}-{os.getpid()}-{uuid.uuid4().hex[:8]}.jsonl"
+        tmp = self.root / "tmp" / name
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        final = self.root / "new" / name
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return final
+
+    def pending(self) -> int:
+        """Batches waiting or claimed (not yet acknowledged)."""
+        return sum(1 for d in ("new", "cur") for _ in (self.root / d).glob("*.jsonl*"))
+
+    def requeue_stale(self) -> int:
+        """Return claims older than `stale_after` to `new/` (their consumer died)."""
+        now = time.time()
+        count = 0
+        for path in (self.root / "cur").glob("*.jsonl*"):
+            try:
+                if now - path.stat().st_mtime > self.stale_after:
+                    os.replace(path, self.root / "new" / path.name.split("@", 1)[0])
+                    count += 1
+            except FileNotFoundError:
+                continue
+        return count
+
+    @contextmanager
+    def claim(self, max_batches: int = 50) -> Iterator[list[tuple[Path, list[Document]]]]:
+        """Claim up to `max_batches` batches, oldest first; delete them if the block succeeds.
+
+        Lines that are not valid documents move the batch's copy to `bad/` for inspection;
+        the valid documents of that batch are still delivered.
+        """
+        claimed: list[tuple[Path, list[Document]]] = []
+        token = f"@{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        for path in sorted((self.root / "new").glob("*.jsonl"))[:max_batches]:
+            target = self.root / "cur" / (path.name + token)
+            try:
+                os.replace(path, target)
+            except FileNotFoundError:
+                continue  # another consumer took it
+            os.utime(target)
+            claimed.append((target, self._read(target)))
+        yield claimed
+        for target, _ in claimed:
+            target.unlink(missing_ok=True)
+
+    def _read(self, path: Path) -> list[Document]:
+        docs, bad = [], []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                docs.append(Document.from_json(line))
+            except ValueError:
+                bad.append(line)
+        if bad:
+            (self.root / "bad" / path.name.split("@", 1)[0]).write_text("\n".join(bad) + "\n",
+                                                                       encoding="utf-8")
+        return docs
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
