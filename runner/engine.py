@@ -1,0 +1,102 @@
+"""The embedded runner: one process that runs the collect → ingest cycle on a schedule and
+serves the web app, with all state under one home directory.
+
+Each cycle prints one line (found / new / failed per source, documents indexed) instead of a
+stack trace per request; unreachable sources are counted in that line and shown on the
+source-health page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from langnghe.document import VN_TZ
+from langnghe.paths import Home
+from langnghe.sources import Registry
+from runner import stages
+from store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleSummary:
+    number: int
+    found: int = 0
+    new: int = 0
+    failed: int = 0
+    unreachable: list[str] = field(default_factory=list)
+    indexed: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+    def line(self) -> str:
+        stamp = datetime.now(VN_TZ).strftime("%H:%M:%S")
+        if self.error:
+            return f"{stamp} chu kỳ {self.number}: LỖI {self.error}"
+        text = (f"{stamp} chu kỳ {self.number}: tìm thấy {self.found}, mới {self.new}, "
+                f"lỗi {self.failed}, đã lập chỉ mục {self.indexed} ({self.seconds:.1f} s)")
+        if self.unreachable:
+            shown = ", ".join(self.unreachable[:6])
+            more = f" và {len(self.unreachable) - 6} nguồn khác" if len(self.unreachable) > 6 else ""
+            text += f" · không truy cập được: {shown}{more}"
+        return text
+
+
+class Engine:
+    """Runs cycles every `interval` seconds until stopped; `cycle()` runs one on demand."""
+
+    def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
+                 host_map: dict[str, str] | None = None,
+                 echo: Callable[[str], None] = print):
+        self.home = home
+        self.registry = registry
+        self.store = store
+        self.interval = interval
+        self.host_map = host_map
+        self.echo = echo
+        self.cycles = 0
+        self.last: CycleSummary | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def cycle(self) -> CycleSummary:
+        self.cycles += 1
+        summary = CycleSummary(self.cycles)
+        start = time.perf_counter()
+        try:
+            report = stages.collect(self.registry, self.home, host_map=self.host_map)
+            summary.found, summary.new, summary.failed = report.found, report.new, report.failed
+            summary.unreachable = report.unreachable
+        except Exception as exc:  # a crawl failure must not stop indexing what was spooled
+            log.exception("collect failed")
+            summary.error = f"thu thập: {exc}"
+        try:
+            summary.indexed = stages.ingest(self.home, self.store).documents
+        except Exception as exc:
+            log.exception("ingest failed")
+            summary.error = f"lập chỉ mục: {exc}"
+        summary.seconds = time.perf_counter() - start
+        self.last = summary
+        self.echo(summary.line())
+        return summary
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self.cycle()
+            self._stop.wait(self.interval)
+
+    def start(self) -> "Engine":
+        self._thread = threading.Thread(target=self._loop, name="langnghe-engine", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)

@@ -1,0 +1,58 @@
+"""`langnghe run` and `langnghe demo`: the engine's cycle thread plus the web app in one process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+import uvicorn
+
+from crawlers.health import source_health
+from langnghe.paths import Home
+from langnghe.sources import load_registry
+from runner.engine import Engine
+from store.sqlite import SqliteStore
+from web.app import create_app
+
+
+def serve(args: argparse.Namespace, demo: bool = False) -> int:
+    home = Home.resolve(args.home or (str(Home.resolve().root.parent / "demo") if demo else None))
+    host_map = None
+    replay = None
+    if demo:
+        from runner.demo import DemoReplay
+
+        replay = DemoReplay(home, release_every=args.release_every).start()
+        registry, host_map = replay.registry, replay.host_map
+        print(f"Chế độ demo: máy chủ phát lại dữ liệu minh họa tại {replay.base_url}")
+    else:
+        registry = load_registry(args.sources)
+    store = SqliteStore(home.store)
+    engine = Engine(home, registry, store, interval=args.interval, host_map=host_map)
+    logging.getLogger("scrapy").setLevel(logging.WARNING)
+    print(f"Lắng Nghe: {len(registry.enabled)} nguồn, dữ liệu tại {home.root}")
+
+    def status() -> dict:
+        last = engine.last
+        return {"cycles": engine.cycles, "last_cycle": last.line() if last else None}
+
+    if getattr(args, "no_web", False):
+        try:
+            engine._loop()
+        except KeyboardInterrupt:
+            return 0
+        return 0
+    app = create_app(store, health=lambda: source_health(home, registry), demo=demo,
+                     status=status)
+    engine.start()
+    print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        engine.stop()
+        if replay:
+            replay.stop()
+        store.close()
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,57 @@
+"""The stage functions, called the same way by the embedded runner, the CLI and the DAGs.
+
+collect: poll due feeds and crawl new articles into the spool (Scrapy in a subprocess).
+ingest:  claim spooled batches, enrich them, upsert them into the store, then acknowledge.
+Both are idempotent: a retried or repeated call never duplicates a document.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from crawlers.run import CrawlReport, crawl_once
+from langnghe.paths import Home
+from langnghe.sources import Registry
+from langnghe.spool import Spool
+from nlp.pipeline import enrich
+from store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    batches: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None = None,
+            due_only: bool = True, timeout: float = 600) -> CrawlReport:
+    """Poll due feeds and crawl new articles; crawled documents land in the home's spool."""
+    return crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout)
+
+
+def ingest(home: Home, store: Store, *, max_batches: int = 20, max_rounds: int = 1000) -> IngestReport:
+    """Move everything waiting in the spool into the store (enriched), batch by batch.
+
+    A batch is deleted from the spool only after the store has committed it, so a crash at any
+    point leaves it to be re-delivered; the upsert by id makes re-delivery harmless.
+    """
+    spool = Spool(home.spool)
+    spool.requeue_stale()
+    report = IngestReport()
+    start = time.perf_counter()
+    for _ in range(max_rounds):
+        with spool.claim(max_batches=max_batches) as batches:
+            if not batches:
+                break
+            docs = enrich(doc for _, batch in batches for doc in batch)
+            store.upsert(docs)
+            report.batches += len(batches)
+            report.documents += len(docs)
+    report.seconds = time.perf_counter() - start
+    return report
