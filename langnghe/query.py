@@ -27,6 +27,7 @@ FILTER_FIELDS = ("source", "kind", "lang", "section", "sentiment", "domain", "to
                  "entity", "author")
 MAX_QUERY_CHARS = 1_000
 MAX_TERMS = 64
+MAX_DEPTH = 32  # nesting of parentheses / NOT; bounds the recursive parser
 
 
 class QueryError(ValueError):
@@ -64,17 +65,17 @@ class Filter:
 
 @dataclass(frozen=True)
 class And:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Or:
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    child: "Node"
+    child: Node
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class _Parser:
     toks: list[_Tok]
     i: int = 0
     terms: int = field(default=0)
+    depth: int = field(default=0)
 
     def peek(self) -> _Tok | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -153,10 +155,16 @@ class _Parser:
         tok = self.peek()
         if tok is None:
             raise QueryError("truy vấn kết thúc đột ngột, thiếu một từ")
-        if tok.kind in ("NOT", "minus"):
-            self.take()
-            return Not(self.unary())
-        return self.atom()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"lồng ngoặc hoặc NOT quá sâu (tối đa {MAX_DEPTH} cấp)", tok.pos)
+        try:
+            if tok.kind in ("NOT", "minus"):
+                self.take()
+                return Not(self.unary())
+            return self.atom()
+        finally:
+            self.depth -= 1
 
     def atom(self) -> Node:
         tok = self.peek()

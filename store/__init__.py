@@ -2,3 +2,28 @@
 
 Backends: `sqlite` (embedded default, FTS5). `open_store(url)` picks one from configuration.
 """
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from store.base import Store
+
+
+def open_store(url_or_path: str | Path) -> Store:
+    """A store from a URL or a plain path (SQLite).
+
+    As in SQLAlchemy, "sqlite:///var/store.db" is relative, "sqlite:////srv/store.db" absolute.
+    """
+    text = str(url_or_path)
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///"):]
+    elif "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise ValueError(f"store URL scheme {scheme!r} is not supported; expected "
+                         "'sqlite:///path' or a file path")
+    if not text.strip():
+        raise ValueError("store path is empty; expected 'sqlite:///path' or a file path")
+    from store.sqlite import SqliteStore  # imported here so other backends need not load it
+
+    return SqliteStore(text)

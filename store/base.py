@@ -33,7 +33,8 @@ class Filters:
 class Hit:
     doc: Document
     score: float = 0.0
-    highlights: dict[str, str] = field(default_factory=dict)  # field -> HTML-escaped snippet, <mark>
+    # field -> HTML-escaped snippet with <mark>…</mark> around matched words
+    highlights: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -51,6 +51,14 @@ def test_parse_refuses_huge_queries():
         parse(" OR ".join(["x"] * 70))
 
 
+def test_parse_refuses_deep_nesting_without_recursion_error():
+    with pytest.raises(QueryError, match="quá sâu"):
+        parse("(" * 300 + "a" + ")" * 300)
+    with pytest.raises(QueryError, match="quá sâu"):
+        parse("NOT " * 40 + "a")
+    assert parse("(" * 10 + "a" + ")" * 10) == Term("a")
+
+
 def test_terms_lists_positive_terms_only():
     assert terms(parse('bão -lũ "Thanh Hóa"')) == [Term("bão"), Term("Thanh Hóa", phrase=True)]
 
