@@ -33,6 +33,21 @@ def _home_arg(p: argparse.ArgumentParser) -> None:
 
 def _sources_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sources", default=str(DEFAULT_SOURCES), help="sources YAML file")
+    p.add_argument("--host-map", type=Path, help="JSON file mapping origins to local replay "
+                   "servers, e.g. {\"https://vnexpress.net\": \"http://127.0.0.1:8765/vnexpress.net\"}"
+                   " (tests and offline replays)")
+
+
+def load_host_map(path: Path | None) -> dict[str, str] | None:
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--host-map {path}: {exc}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise UsageError(f"--host-map {path}: expected a JSON object of origin -> base URL")
+    return data
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,8 +114,9 @@ def _time(value: str | None) -> datetime | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from store.base import Filters
     from store.sqlite import SqliteStore
+
+    from store.base import Filters
 
     home = Home.resolve(args.home)
     store = SqliteStore(home.store)
@@ -142,12 +158,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from runner import stages
     from store.sqlite import SqliteStore
+
+    from runner import stages
 
     registry = load_registry(args.sources)
     home = Home.resolve(args.home)
-    report = stages.collect(registry, home, due_only=not args.all)
+    report = stages.collect(registry, home, host_map=load_host_map(args.host_map),
+                            due_only=not args.all)
     ingested = stages.ingest(home, SqliteStore(home.store))
     if args.json:
         print(json.dumps({"sources": report.sources, "found": report.found, "new": report.new,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawlers.health import source_health
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.sources import Registry
@@ -43,8 +44,9 @@ class CycleSummary:
                 f"lỗi {self.failed}, đã lập chỉ mục {self.indexed} ({self.seconds:.1f} s)")
         if self.unreachable:
             shown = ", ".join(self.unreachable[:6])
-            more = f" và {len(self.unreachable) - 6} nguồn khác" if len(self.unreachable) > 6 else ""
-            text += f" · không truy cập được: {shown}{more}"
+            extra = len(self.unreachable) - 6
+            more = f" và {extra} nguồn khác" if extra > 0 else ""
+            text += f" · nguồn đang lỗi: {shown}{more}"
         return text
 
 
@@ -53,13 +55,13 @@ class Engine:
 
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None,
-                 echo: Callable[[str], None] = print):
+                 echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
         self.store = store
         self.interval = interval
         self.host_map = host_map
-        self.echo = echo
+        self.echo = echo or (lambda line: print(line, flush=True))
         self.cycles = 0
         self.last: CycleSummary | None = None
         self._stop = threading.Event()
@@ -72,7 +74,10 @@ class Engine:
         try:
             report = stages.collect(self.registry, self.home, host_map=self.host_map)
             summary.found, summary.new, summary.failed = report.found, report.new, report.failed
-            summary.unreachable = report.unreachable
+            # sources still failing from earlier cycles (not due now) are named too
+            failing = [h.source_id for h in source_health(self.home, self.registry)
+                       if h.status == "failing"]
+            summary.unreachable = sorted(set(report.unreachable) | set(failing))
         except Exception as exc:  # a crawl failure must not stop indexing what was spooled
             log.exception("collect failed")
             summary.error = f"thu thập: {exc}"
@@ -91,7 +96,7 @@ class Engine:
             self.cycle()
             self._stop.wait(self.interval)
 
-    def start(self) -> "Engine":
+    def start(self) -> Engine:
         self._thread = threading.Thread(target=self._loop, name="langnghe-engine", daemon=True)
         self._thread.start()
         return self

@@ -7,12 +7,13 @@ import logging
 import sys
 
 import uvicorn
-
 from crawlers.health import source_health
+from store.sqlite import SqliteStore
+
 from langnghe.paths import Home
 from langnghe.sources import load_registry
+from runner.cli import load_host_map
 from runner.engine import Engine
-from store.sqlite import SqliteStore
 from web.app import create_app
 
 
@@ -28,6 +29,7 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
         print(f"Chế độ demo: máy chủ phát lại dữ liệu minh họa tại {replay.base_url}")
     else:
         registry = load_registry(args.sources)
+        host_map = load_host_map(args.host_map)
     store = SqliteStore(home.store)
     engine = Engine(home, registry, store, interval=args.interval, host_map=host_map)
     logging.getLogger("scrapy").setLevel(logging.WARNING)

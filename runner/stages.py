@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from crawlers.run import CrawlReport, crawl_once
+
 from langnghe.paths import Home
 from langnghe.sources import Registry
 from langnghe.spool import Spool
@@ -35,7 +36,8 @@ def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None =
     return crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout)
 
 
-def ingest(home: Home, store: Store, *, max_batches: int = 20, max_rounds: int = 1000) -> IngestReport:
+def ingest(home: Home, store: Store, *, max_batches: int = 20,
+           max_rounds: int = 1000) -> IngestReport:
     """Move everything waiting in the spool into the store (enriched), batch by batch.
 
     A batch is deleted from the spool only after the store has committed it, so a crash at any

@@ -76,7 +76,7 @@ def render_feed(outlet: dict[str, Any], articles: list[DemoArticle]) -> bytes:
             f"<title>{xml_escape(outlet['name'])} — DỮ LIỆU DEMO</title>"
             f"<link>{xml_escape(outlet['homepage'])}</link>"
             f"<description>Nguồn tin hư cấu cho chế độ demo của Lắng Nghe</description>"
-            f"{items}</channel></rss>").encode("utf-8")
+            f"{items}</channel></rss>").encode()
 
 
 def feed_url(outlet: dict[str, Any]) -> str:
@@ -137,7 +137,7 @@ class DemoReplay:
             if self.release_next() is None:
                 return
 
-    def start(self) -> "DemoReplay":
+    def start(self) -> DemoReplay:
         for o in self.outlets:  # every demo host answers robots.txt
             self.server.add(f"{o['homepage']}/robots.txt", b"User-agent: *\nAllow: /\n")
         self._publish_all()

@@ -1,0 +1,1 @@
+"""Quality evaluations: `python -m evaluation.<name>` prints numbers and checks pinned floors."""
