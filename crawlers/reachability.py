@@ -11,7 +11,8 @@ from langnghe.sources import Registry, Source
 USER_AGENT = "LangNghe/0.1 (+https://github.com/langnghe; media monitoring)"
 
 
-def check_reachability(registry: Registry, timeout: float = 10) -> Iterator[tuple[Source, str, str]]:
+def check_reachability(registry: Registry,
+                       timeout: float = 10) -> Iterator[tuple[Source, str, str]]:
     """Yield (source, feed url, outcome) where outcome is "HTTP 200" or an error class."""
     with httpx.Client(timeout=timeout, follow_redirects=True,
                       headers={"User-Agent": USER_AGENT}) as client:

@@ -11,7 +11,7 @@ re-crawling, re-enriching or re-indexing the same document never duplicates it.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -36,11 +36,11 @@ def document_id(canonical_url: str | None = None, *, platform: str | None = None
         key = canonical_url
     else:
         raise ValueError("document_id needs a canonical URL or a platform and native id")
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+    return hashlib.sha1(key.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Record(BaseModel):
@@ -115,7 +115,7 @@ class Document(Record):
         return value
 
     @classmethod
-    def from_json(cls, line: str | bytes) -> "Document":
+    def from_json(cls, line: str | bytes) -> Document:
         return cls.model_validate_json(line)
 
     def to_json(self) -> str:

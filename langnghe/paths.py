@@ -18,7 +18,7 @@ class Home:
     root: Path
 
     @classmethod
-    def resolve(cls, home: str | Path | None = None) -> "Home":
+    def resolve(cls, home: str | Path | None = None) -> Home:
         root = Path(home or os.environ.get("LANGNGHE_HOME") or DEFAULT_HOME).expanduser()
         root.mkdir(parents=True, exist_ok=True)
         return cls(root.resolve())

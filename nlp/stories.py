@@ -110,7 +110,9 @@ class StoryIndex:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None)  # transactions by hand
+        # transactions by hand; built in one thread, used by the engine's cycle thread (never
+        # by two threads at once: one writer at a time)
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")  # readers never block the enrich writer
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoint, 10x faster
         self.db.executescript(_SCHEMA)

@@ -140,3 +140,18 @@ def match_topics(doc: Document, topics: list[WatchTopic], section: NlpSection | 
         if any(_query._eval(item.node, f, current) for f in folded):
             hits.append(item.id)
     return hits
+
+
+def load_watch(path: str | Path) -> tuple[str | None, list[WatchTopic]]:
+    """A watch file: the deployment's home province (`province:`) and its topics."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TopicError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise TopicError(f"{path}: not valid YAML: {exc}") from exc
+    province = raw.get("province") if isinstance(raw, dict) else None
+    if province is not None and (not isinstance(province, str) or not province.strip()):
+        raise TopicError(f"{path}: field `province` must be a province name, e.g. Thanh Hóa")
+    return province, load_topics(path)

@@ -19,6 +19,7 @@ from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.query import QueryError
 from langnghe.sources import DEFAULT_SOURCES, ConfigError, load_registry
+from nlp.watch import TopicError
 
 DEFAULT_PORT = 8080
 
@@ -36,6 +37,13 @@ def _sources_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host-map", type=Path, help="JSON file mapping origins to local replay "
                    "servers, e.g. {\"https://vnexpress.net\": \"http://127.0.0.1:8765/vnexpress.net\"}"
                    " (tests and offline replays)")
+
+
+def _watch_arg(p: argparse.ArgumentParser) -> None:
+    from runner.stages import DEFAULT_WATCH
+
+    p.add_argument("--watch", default=str(DEFAULT_WATCH),
+                   help="watch file: home province and watch topics (YAML)")
 
 
 def load_host_map(path: Path | None) -> dict[str, str] | None:
@@ -59,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the collect/enrich/index cycle and serve the web app")
     _home_arg(run)
     _sources_arg(run)
+    _watch_arg(run)
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--interval", type=float, default=60, help="seconds between cycles")
@@ -66,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the engine offline on the built-in demo corpus")
     _home_arg(demo)
+    _watch_arg(demo)
     demo.add_argument("--port", type=int, default=DEFAULT_PORT)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--interval", type=float, default=20, help="seconds between cycles")
@@ -75,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = sub.add_parser("crawl", help="collect once and index what was found")
     _home_arg(crawl)
     _sources_arg(crawl)
+    _watch_arg(crawl)
     crawl.add_argument("--once", action="store_true", default=True, help="(the default)")
     crawl.add_argument("--all", action="store_true", help="poll every feed, due or not")
     crawl.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -114,9 +125,8 @@ def _time(value: str | None) -> datetime | None:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from store.sqlite import SqliteStore
-
     from store.base import Filters
+    from store.sqlite import SqliteStore
 
     home = Home.resolve(args.home)
     store = SqliteStore(home.store)
@@ -158,15 +168,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from store.sqlite import SqliteStore
-
     from runner import stages
+    from store.sqlite import SqliteStore
 
     registry = load_registry(args.sources)
     home = Home.resolve(args.home)
     report = stages.collect(registry, home, host_map=load_host_map(args.host_map),
                             due_only=not args.all)
-    ingested = stages.ingest(home, SqliteStore(home.store))
+    ingested = stages.ingest(home, SqliteStore(home.store),
+                             context=stages.enrich_context(home, args.watch))
     if args.json:
         print(json.dumps({"sources": report.sources, "found": report.found, "new": report.new,
                           "failed": report.failed, "indexed": ingested.documents},
@@ -215,7 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (ConfigError, QueryError, UsageError) as exc:
+    except (ConfigError, QueryError, TopicError, UsageError) as exc:
         print(f"langnghe {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -19,6 +19,7 @@ from crawlers.health import source_health
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.sources import Registry
+from nlp.pipeline import EnrichContext
 from runner import stages
 from store.base import Store
 
@@ -54,13 +55,14 @@ class Engine:
     """Runs cycles every `interval` seconds until stopped; `cycle()` runs one on demand."""
 
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
-                 host_map: dict[str, str] | None = None,
+                 host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
                  echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
         self.store = store
         self.interval = interval
         self.host_map = host_map
+        self.context = context
         self.echo = echo or (lambda line: print(line, flush=True))
         self.cycles = 0
         self.last: CycleSummary | None = None
@@ -82,7 +84,7 @@ class Engine:
             log.exception("collect failed")
             summary.error = f"thu thập: {exc}"
         try:
-            summary.indexed = stages.ingest(self.home, self.store).documents
+            summary.indexed = stages.ingest(self.home, self.store, context=self.context).documents
         except Exception as exc:
             log.exception("ingest failed")
             summary.error = f"lập chỉ mục: {exc}"

@@ -7,13 +7,14 @@ import logging
 import sys
 
 import uvicorn
-from crawlers.health import source_health
-from store.sqlite import SqliteStore
 
+from crawlers.health import source_health
 from langnghe.paths import Home
 from langnghe.sources import load_registry
+from runner import stages
 from runner.cli import load_host_map
 from runner.engine import Engine
+from store.sqlite import SqliteStore
 from web.app import create_app
 
 
@@ -30,8 +31,10 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
     else:
         registry = load_registry(args.sources)
         host_map = load_host_map(args.host_map)
+    context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
     store = SqliteStore(home.store)
-    engine = Engine(home, registry, store, interval=args.interval, host_map=host_map)
+    engine = Engine(home, registry, store, interval=args.interval, host_map=host_map,
+                    context=context)
     logging.getLogger("scrapy").setLevel(logging.WARNING)
     print(f"Lắng Nghe: {len(registry.enabled)} nguồn, dữ liệu tại {home.root}")
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crawlers.run import CrawlReport, crawl_once
-
 from langnghe.paths import Home
 from langnghe.sources import Registry
 from langnghe.spool import Spool
-from nlp.pipeline import enrich
+from nlp.pipeline import EnrichContext, enrich
 from store.base import Store
 
 log = logging.getLogger(__name__)
+DEFAULT_WATCH = Path(__file__).resolve().parent.parent / "config" / "watch.yaml"
 
 
 @dataclass
@@ -36,8 +37,18 @@ def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None =
     return crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout)
 
 
-def ingest(home: Home, store: Store, *, max_batches: int = 20,
-           max_rounds: int = 1000) -> IngestReport:
+def enrich_context(home: Home, watch_path: str | Path | None = DEFAULT_WATCH) -> EnrichContext:
+    """What enrichment needs from the deployment: watch topics, home province, story index."""
+    from nlp.stories import StoryIndex
+    from nlp.watch import load_watch
+
+    province, topics = load_watch(watch_path) if watch_path else (None, [])
+    return EnrichContext(topics=topics, stories=StoryIndex.for_home(home.root),
+                         home_province=province)
+
+
+def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
+           max_batches: int = 20, max_rounds: int = 1000) -> IngestReport:
     """Move everything waiting in the spool into the store (enriched), batch by batch.
 
     A batch is deleted from the spool only after the store has committed it, so a crash at any
@@ -51,7 +62,7 @@ def ingest(home: Home, store: Store, *, max_batches: int = 20,
         with spool.claim(max_batches=max_batches) as batches:
             if not batches:
                 break
-            docs = enrich(doc for _, batch in batches for doc in batch)
+            docs = enrich((doc for _, batch in batches for doc in batch), context)
             store.upsert(docs)
             report.batches += len(batches)
             report.documents += len(docs)

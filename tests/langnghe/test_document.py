@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -57,5 +57,5 @@ def test_document_bounds_text_size():
 
 
 def test_document_published_local_is_vietnam_time():
-    doc = make(published_at=datetime(2026, 3, 7, 1, 0, tzinfo=timezone.utc))
+    doc = make(published_at=datetime(2026, 3, 7, 1, 0, tzinfo=UTC))
     assert doc.published_local.hour == 8
