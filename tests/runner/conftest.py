@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
-from email.utils import format_datetime
 from datetime import datetime, timedelta
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
 import pytest

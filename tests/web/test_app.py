@@ -29,7 +29,8 @@ def store(tmp_path):
     s.upsert(enrich([
         doc(1, "Mưa lũ ở Thanh Hóa", "Người dân huyện Mường Lát sơ tán khẩn cấp."),
         doc(2, "Giá vàng giảm mạnh", "Giá vàng trong nước tiếp tục giảm.", source="dantri"),
-        doc(3, '<script>alert("x")</script> tin giả', 'Nội dung <img src=x onerror=alert(1)> độc hại'),
+        doc(3, '<script>alert("x")</script> tin giả',
+            "Nội dung <img src=x onerror=alert(1)> độc hại"),
     ]))
     yield s
     s.close()
