@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib
 import json
 import logging
 import sys
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from alerts.config import AlertConfigError
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.query import QueryError
@@ -22,6 +24,12 @@ from langnghe.sources import DEFAULT_SOURCES, ConfigError, load_registry
 from nlp.watch import TopicError
 
 DEFAULT_PORT = 8080
+
+# Commands owned by a stage's own module, which parses its own arguments: (words) -> module:func.
+PASSTHROUGH: dict[tuple[str, ...], str] = {
+    ("alerts", "detect-series"): "alerts.cli:detect_series_main",
+    ("parse",): "crawlers.connectors:parse_cli_main",
+}
 
 
 class UsageError(Exception):
@@ -46,6 +54,13 @@ def _watch_arg(p: argparse.ArgumentParser) -> None:
                    help="watch file: home province and watch topics (YAML)")
 
 
+def _alerts_arg(p: argparse.ArgumentParser) -> None:
+    from runner.stages import DEFAULT_ALERTS
+
+    p.add_argument("--alerts", default=str(DEFAULT_ALERTS),
+                   help="alerts configuration (YAML); alerting is off when the file is absent")
+
+
 def load_host_map(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
@@ -59,8 +74,11 @@ def load_host_map(path: Path | None) -> dict[str, str] | None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="langnghe", description="Lắng Nghe: theo dõi báo chí "
-                                     "và mạng xã hội tiếng Việt / Vietnamese media monitoring")
+    parser = argparse.ArgumentParser(
+        prog="langnghe", description="Lắng Nghe: theo dõi báo chí và mạng xã hội tiếng Việt / "
+        "Vietnamese media monitoring", formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="more commands (each with its own --help):\n" + "\n".join(
+            f"  langnghe {' '.join(words)}" for words in PASSTHROUGH))
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -68,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     _home_arg(run)
     _sources_arg(run)
     _watch_arg(run)
+    _alerts_arg(run)
     run.add_argument("--port", type=int, default=DEFAULT_PORT)
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--interval", type=float, default=60, help="seconds between cycles")
@@ -76,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run the engine offline on the built-in demo corpus")
     _home_arg(demo)
     _watch_arg(demo)
+    _alerts_arg(demo)
     demo.add_argument("--port", type=int, default=DEFAULT_PORT)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--interval", type=float, default=20, help="seconds between cycles")
@@ -214,7 +234,19 @@ def cmd_run(args: argparse.Namespace, demo: bool = False) -> int:
     return serve(args, demo=demo)
 
 
+def _passthrough(argv: list[str]) -> int | None:
+    for words, target in PASSTHROUGH.items():
+        if tuple(argv[: len(words)]) == words:
+            module, func = target.split(":")
+            return getattr(importlib.import_module(module), func)(argv[len(words):])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    code = _passthrough(argv)
+    if code is not None:
+        return code
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -225,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (ConfigError, QueryError, TopicError, UsageError) as exc:
+    except (ConfigError, QueryError, TopicError, AlertConfigError, UsageError) as exc:
         print(f"langnghe {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crawlers.health import source_health
 from langnghe.document import VN_TZ
@@ -34,6 +34,7 @@ class CycleSummary:
     failed: int = 0
     unreachable: list[str] = field(default_factory=list)
     indexed: int = 0
+    alerts: int = 0
     seconds: float = 0.0
     error: str | None = None
 
@@ -42,7 +43,8 @@ class CycleSummary:
         if self.error:
             return f"{stamp} chu kỳ {self.number}: LỖI {self.error}"
         text = (f"{stamp} chu kỳ {self.number}: tìm thấy {self.found}, mới {self.new}, "
-                f"lỗi {self.failed}, đã lập chỉ mục {self.indexed} ({self.seconds:.1f} s)")
+                f"lỗi {self.failed}, đã lập chỉ mục {self.indexed}, cảnh báo {self.alerts} "
+                f"({self.seconds:.1f} s)")
         if self.unreachable:
             shown = ", ".join(self.unreachable[:6])
             extra = len(self.unreachable) - 6
@@ -56,6 +58,7 @@ class Engine:
 
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
+                 alerting: stages.Alerting | None = None,
                  echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
@@ -63,6 +66,7 @@ class Engine:
         self.interval = interval
         self.host_map = host_map
         self.context = context
+        self.alerting = alerting
         self.echo = echo or (lambda line: print(line, flush=True))
         self.cycles = 0
         self.last: CycleSummary | None = None
@@ -88,6 +92,14 @@ class Engine:
         except Exception as exc:
             log.exception("ingest failed")
             summary.error = f"lập chỉ mục: {exc}"
+        if self.alerting is not None:
+            try:
+                report = stages.detect_and_deliver(self.alerting, self.store, self.registry,
+                                                   self.home, datetime.now(UTC))
+                summary.alerts = report.alerts
+            except Exception as exc:
+                log.exception("alerting failed")
+                summary.error = f"cảnh báo: {exc}"
         summary.seconds = time.perf_counter() - start
         self.last = summary
         self.echo(summary.line())

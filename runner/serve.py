@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from alerts.config import AlertConfigError
 from crawlers.health import source_health
 from langnghe.paths import Home
 from langnghe.sources import load_registry
@@ -33,8 +34,17 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
         host_map = load_host_map(args.host_map)
     context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
     store = SqliteStore(home.store)
+    alerting = stages.alerting(home, args.alerts, list(context.topics))
     engine = Engine(home, registry, store, interval=args.interval, host_map=host_map,
-                    context=context)
+                    context=context, alerting=alerting)
+    secret = None
+    if alerting is None:
+        print(f"Cảnh báo: tắt (không có tệp {args.alerts})")
+    else:
+        try:
+            secret = alerting.config.secret()
+        except AlertConfigError as exc:
+            print(f"Cảnh báo: liên kết xác nhận tắt — {exc}")
     logging.getLogger("scrapy").setLevel(logging.WARNING)
     print(f"Lắng Nghe: {len(registry.enabled)} nguồn, dữ liệu tại {home.root}")
 
@@ -49,7 +59,8 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
             return 0
         return 0
     app = create_app(store, health=lambda: source_health(home, registry), demo=demo,
-                     status=status)
+                     status=status, alerts_db=home.root / "alerts.sqlite" if alerting else None,
+                     alerts_secret=secret)
     engine.start()
     print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)
     try:

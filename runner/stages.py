@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from crawlers.run import CrawlReport, crawl_once
@@ -21,6 +22,7 @@ from store.base import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_WATCH = Path(__file__).resolve().parent.parent / "config" / "watch.yaml"
+DEFAULT_ALERTS = Path(__file__).resolve().parent.parent / "config" / "alerts.yaml"
 
 
 @dataclass
@@ -68,3 +70,50 @@ def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
             report.documents += len(docs)
     report.seconds = time.perf_counter() - start
     return report
+
+
+@dataclass
+class Alerting:
+    """What the alert stage needs, loaded once at start-up (validated: bad config stops start)."""
+
+    config: object  # alerts.config.AlertsConfig
+    outbox: object  # alerts.outbox.Outbox
+    channels: dict
+    topics: list
+
+
+@dataclass
+class AlertReport:
+    alerts: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+def alerting(home: Home, alerts_path: str | Path | None, topics: list) -> Alerting | None:
+    """Load the alerts configuration; None when there is no file (alerting switched off)."""
+    if not alerts_path or not Path(alerts_path).exists():
+        return None
+    from alerts.config import load_config
+    from alerts.engine import build_channels
+    from alerts.outbox import Outbox
+
+    config = load_config(alerts_path)
+    return Alerting(config, Outbox(home.root / "alerts.sqlite"), build_channels(config),
+                    list(topics))
+
+
+def detect_and_deliver(setup: Alerting, store: Store, registry: Registry, home: Home,
+                       now: datetime) -> AlertReport:
+    """Detect spikes, crisis rules and source problems; persist them, then send what is due."""
+    from alerts import digest
+    from alerts.engine import deliver_pending, run_detection
+    from alerts.health import from_crawler
+    from crawlers.health import source_health
+
+    health = [from_crawler(row, now) for row in source_health(home, registry)]
+    found = run_detection(store, setup.config, now, outbox=setup.outbox, registry=registry,
+                          source_health=health, topics=setup.topics)
+    if setup.config.digest.groups and digest.digest_due(setup.config, now, None):
+        digest.queue_digest(setup.outbox, store, setup.config, now, source_health=health)
+    sent = deliver_pending(setup.outbox, setup.channels, now, setup.config)
+    return AlertReport(alerts=len(found), sent=sent.sent, failed=sent.failed)

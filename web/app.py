@@ -58,7 +58,8 @@ def doc_json(doc: Document) -> dict[str, Any]:
 
 
 def create_app(store: Store, *, health: Callable[[], list[Any]] | None = None,
-               demo: bool = False, status: Callable[[], dict[str, Any]] | None = None) -> FastAPI:
+               demo: bool = False, status: Callable[[], dict[str, Any]] | None = None,
+               alerts_db: Path | None = None, alerts_secret: bytes | None = None) -> FastAPI:
     """Build the app over a store; `health()` returns the crawler's per-source health records."""
     app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs",
                   openapi_url="/api/v1/openapi.json")
@@ -146,6 +147,47 @@ def create_app(store: Store, *, health: Callable[[], list[Any]] | None = None,
     @app.get("/api/v1/status")
     def api_status():
         return {"documents": store.count(), **(status() if status else {})}
+
+    def open_alerts() -> list[Any]:
+        if alerts_db is None:
+            return []
+        from alerts.outbox import Outbox
+
+        outbox = Outbox(alerts_db)  # one connection per request: the engine thread writes
+        try:
+            return outbox.open_alerts()
+        finally:
+            outbox.close()
+
+    @app.get("/alerts", response_class=HTMLResponse)
+    def alerts_page(request: Request):
+        from alerts.render import text_body
+
+        rows = [(a, text_body(a)) for a in open_alerts()]
+        return templates.TemplateResponse(request, "alerts.html", {
+            "rows": rows, "enabled": alerts_db is not None})
+
+    @app.get("/alerts/ack", response_class=HTMLResponse)
+    def alerts_ack(request: Request, alert: str, by: str, token: str):
+        from alerts.ack import acknowledge_with_token
+        from alerts.outbox import Outbox
+
+        if alerts_db is None or alerts_secret is None:
+            raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
+        outbox = Outbox(alerts_db)
+        try:
+            ok = acknowledge_with_token(outbox, alerts_secret, alert, by, token,
+                                        datetime.now(VN_TZ))
+        finally:
+            outbox.close()
+        if not ok:
+            raise HTTPException(403, "Liên kết xác nhận không hợp lệ hoặc đã hết hiệu lực")
+        return templates.TemplateResponse(request, "error.html", {
+            "message": f"Đã ghi nhận: {by} đã tiếp nhận cảnh báo."})
+
+    @app.get("/api/v1/alerts")
+    def api_alerts():
+        return {"alerts": [a.to_dict() for a in open_alerts()]}
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

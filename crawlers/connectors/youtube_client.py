@@ -193,8 +193,10 @@ class YouTubeConnector:
         for thread in data.get("items", []):
             snippet = thread.get("snippet") or {}
             inline = len((thread.get("replies") or {}).get("comments", []))
-            if (snippet.get("totalReplyCount") or 0) > inline:  # the API inlines at most 5
+            total, key = snippet.get("totalReplyCount") or 0, f"yt:replies:{thread.get('id')}"
+            if total > inline and total > int(self.state.get(key, 0)):  # inlined: at most 5
                 self._replies(run, thread["id"], video_id, now)
+                self.state.put(key, total)
 
     def _replies(self, run: ConnectorRun, parent: str, video_id: str, now: float) -> None:
         token = None

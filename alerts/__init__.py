@@ -1,0 +1,1 @@
+"""Alerts: spike and crisis detection, explanations, reliable delivery, the daily digest."""

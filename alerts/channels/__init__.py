@@ -1,0 +1,1 @@
+"""Delivery channels: email (SMTP), Telegram Bot API, generic webhook; one `send` each."""

@@ -1,0 +1,310 @@
+"""Spike detection on count series: robust seasonal baseline, negative-binomial test, confirmation.
+
+Pure functions over arrays and timestamps, so the same detector runs on store counts, on a CSV
+(`langnghe alerts detect-series`) and in `python -m evaluation.alerts`.
+
+For each bucket i the detector:
+  1. estimates the expected count from the same time of day over past days (smoothed over the
+     neighbouring buckets, top values trimmed so past spikes do not inflate it), scaled by a
+     day-of-week factor and a robust recent-level factor (trimmed means of daily totals), and
+     raises it (at most 3x) when the last two hours ran above it, so a level shift is one
+     detection, not one per bucket;
+  2. tests the observed count against a negative binomial with that mean and an overdispersion
+     estimated from the same history (Poisson when the history is not overdispersed); it fires
+     when the tail probability is below 1e-4, or when the count is at least 5x the expected,
+     at least 8 items, and the tail probability below 1%;
+  3. confirms against the same bucket yesterday and last week: the count must exceed both by
+     `confirm_ratio`, so a rhythm that repeats daily or weekly never fires;
+  4. requires a minimum count and (when known) a minimum number of distinct outlets;
+  5. after firing, stays quiet for `cooldown` so one incident is one detection.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from scipy import stats
+
+from langnghe.document import VN_TZ
+
+Severity = str  # "info" | "warning" | "critical"
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    """Knobs of the detector; every default has its reason beside it."""
+
+    min_count: int = 5  # below five items a leader would not call it a spike
+    min_outlets: int = 2  # one outlet re-posting must never raise an alarm
+    score_threshold: float = 4.0  # -log10 tail p: 1e-4 x 672 quarter-hours/week ~ 0.07 FP/week
+    burst_ratio: float = 5.0  # ... or: five times the expected count,
+    burst_min: int = 8  # of at least eight items,
+    burst_score: float = 2.0  # that chance explains with p < 1%, fires too (the product target)
+    confirm_ratio: float = 2.0  # must double the same bucket yesterday and last week
+    history_days: int = 28  # four weeks: four samples of every hour-of-week
+    min_history_days: float = 1.0  # need at least one full day before judging anything
+    trim: float = 0.2  # drop the top 20% of past samples: robust to past spikes
+    dispersion_trim: float = 0.05  # variance: drop only the spikes, a 20% trim hides real spread
+    night_floor: float = 0.25  # expected rate never below 1/4 of the average bucket rate
+    smooth_minutes: int = 30  # pool neighbours within +-30 min: sparse series need support
+    cooldown: timedelta = timedelta(hours=6)  # one incident, one detection
+    recent: timedelta = timedelta(hours=2)  # an elevated last 2 h raises the bar (level shifts)
+    recent_cap: float = 3.0  # ... by at most 3x, so a fast-growing incident still fires
+
+
+@dataclass(frozen=True)
+class Detection:
+    index: int
+    timestamp: datetime
+    count: int
+    expected: float
+    score: float  # -log10 of the upper-tail probability
+    threshold: float
+    yesterday: float
+    last_week: float
+    outlets: int | None
+    severity: Severity
+
+    @property
+    def ratio(self) -> float:
+        return self.count / max(self.expected, 1e-9)
+
+
+def _trimmed_mean(values: np.ndarray, trim: float) -> float:
+    if values.size == 0:
+        return float("nan")
+    keep = max(1, int(math.ceil(values.size * (1.0 - trim))))
+    return float(np.sort(values)[:keep].mean())
+
+
+def _robust_moments(values: np.ndarray, trim: float) -> tuple[float, float]:
+    """Mean and variance without the top `trim` share of values (past spikes)."""
+    keep = max(2, int(math.ceil(values.size * (1.0 - trim))))
+    kept = np.sort(values)[:keep]
+    return float(kept.mean()), float(kept.var(ddof=1))
+
+
+def tail_score(count: float, expected: float, dispersion: float) -> float:
+    """-log10 P(X >= count) under NB(mean=expected, var=expected + dispersion*expected^2)."""
+    if count <= 0:
+        return 0.0
+    k = int(round(count)) - 1
+    if dispersion <= 1e-6:
+        p = stats.poisson.sf(k, expected)
+    else:
+        n = 1.0 / dispersion
+        p = stats.nbinom.sf(k, n, n / (n + expected))
+    return float(min(50.0, -math.log10(max(p, 1e-300))))  # 1e-50 is already certain
+
+
+class _DailyTotals:
+    """Calendar-day totals (Vietnam time) of the history, for day-of-week and level factors."""
+
+    def __init__(self, timestamps: Sequence[datetime], counts: np.ndarray):
+        self.days = [t.astimezone(VN_TZ).date() for t in timestamps]
+        totals: dict = {}
+        for day, c in zip(self.days, counts, strict=True):
+            totals[day] = totals.get(day, 0.0) + float(c)
+        self.totals = totals
+        self.cache: dict = {}
+
+    def factors(self, i: int, params: DetectorParams) -> tuple[float, float]:
+        today = self.days[i]
+        if today not in self.cache:
+            self.cache[today] = self._factors(today, params)
+        return self.cache[today]
+
+    def _factors(self, today, params: DetectorParams) -> tuple[float, float]:
+        past = [(d, v) for d, v in self.totals.items()
+                if 0 < (today - d).days <= params.history_days]
+        if len(past) < 3:  # fewer than three days: no reliable weekly or level signal
+            return 1.0, 1.0
+        overall = _trimmed_mean(np.array([v for _, v in past]), params.trim)
+        if overall <= 0:
+            return 1.0, 1.0
+        same_wd = np.array([v for d, v in past if d.weekday() == today.weekday()])
+        dow = _trimmed_mean(same_wd, params.trim) / overall if same_wd.size >= 2 else 1.0
+        recent = np.array([v for d, v in past if (today - d).days <= 7])
+        level = _trimmed_mean(recent, params.trim) / overall
+        # clips: a weekday is at most 3x / at least 0.3x the average day; trend adapts by <=2x
+        return float(np.clip(dow, 0.3, 3.0)), float(np.clip(level, 0.5, 2.0))
+
+
+def _smoothed(counts: np.ndarray, half: int) -> np.ndarray:
+    if half <= 0:
+        return counts.astype(float)
+    kernel = np.ones(2 * half + 1) / (2 * half + 1)
+    return np.convolve(np.pad(counts.astype(float), half, mode="edge"), kernel, mode="valid")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    expected: float
+    dispersion: float
+    yesterday: float
+    last_week: float
+
+
+class _Baseline:
+    """Expected count for each bucket from the buckets before it only (no look-ahead)."""
+
+    def __init__(self, timestamps: Sequence[datetime], counts: np.ndarray, bucket: timedelta,
+                 params: DetectorParams):
+        self.params = params
+        self.counts = counts
+        self.per_day = max(1, int(round(timedelta(days=1) / bucket)))
+        half = int(params.smooth_minutes * 60 // bucket.total_seconds())
+        self.smooth = _smoothed(counts, half)
+        self.daily = _DailyTotals(timestamps, counts)
+        self.cum = np.concatenate([[0.0], np.cumsum(counts, dtype=float)])
+        self.alphas: deque[float] = deque(maxlen=self.per_day)
+        span = max(1, int(params.recent / bucket))
+        self.recent: deque[tuple[float, float]] = deque(maxlen=span)  # (count, seasonal expected)
+
+    def at(self, i: int) -> Expectation | None:
+        p, B = self.params, self.per_day
+        if i < p.min_history_days * B:
+            return None
+        lags = np.arange(1, p.history_days + 1) * B
+        lags = lags[lags <= i]
+        raw = self.counts[i - lags].astype(float)
+        # smoothed neighbours support sparse series; the raw bucket keeps sharp daily rhythms
+        base = max(_trimmed_mean(self.smooth[i - lags], p.trim), _trimmed_mean(raw, p.trim))
+        dow, level = self.daily.factors(i, p)
+        start = max(0, i - p.history_days * B)
+        mean_rate = (self.cum[i] - self.cum[start]) / (i - start)
+        seasonal = max(base * dow * level, p.night_floor * mean_rate, 0.05)  # 0.05: empty history
+        expected = seasonal * self._recent_factor()
+        self.recent.append((float(self.counts[i]), seasonal))
+        self.alphas.append(self._alpha(raw))
+        dispersion = float(np.median(self.alphas))
+        yesterday = self._same_bucket(i - B)
+        last_week = self._same_bucket(i - 7 * B) if i >= 7 * B else yesterday
+        return Expectation(expected, dispersion, yesterday, last_week)
+
+    def _same_bucket(self, j: int) -> float:
+        return float(max(self.counts[j], self.smooth[j]))
+
+    def _recent_factor(self) -> float:
+        if not self.recent:
+            return 1.0
+        seen = sum(c for c, _ in self.recent)
+        expected = sum(e for _, e in self.recent)
+        # +1 on both sides: a single stray item in a quiet night is no level shift
+        return float(np.clip((seen + 1.0) / (expected + 1.0), 1.0, self.params.recent_cap))
+
+    def _alpha(self, raw: np.ndarray) -> float:
+        if raw.size < 3:
+            return 0.0
+        m, v = _robust_moments(raw, self.params.dispersion_trim)
+        if m <= 0:
+            return 0.0
+        return float(np.clip((v - m) / (m * m), 0.0, 2.0))  # NB var = m + a m^2; a>2 is chaos
+
+
+def severity_for_ratio(ratio: float, score: float) -> Severity:
+    """Severity from magnitude alone (series without documents)."""
+    if ratio >= 10 and score >= 8:  # ten times normal and overwhelming evidence
+        return "critical"
+    if ratio >= 4:  # four times normal
+        return "warning"
+    return "info"
+
+
+def detect(timestamps: Sequence[datetime], counts: Sequence[float], bucket: timedelta,
+           params: DetectorParams = DetectorParams(),
+           outlets: Sequence[int] | None = None, start: int = 0) -> list[Detection]:
+    """Detections over the series (buckets from `start` on are judged; earlier ones are history)."""
+    arr = np.asarray(counts, dtype=float)
+    if len(timestamps) != arr.size or (outlets is not None and len(outlets) != arr.size):
+        raise ValueError("timestamps, counts and outlets must have the same length")
+    baseline = _Baseline(timestamps, arr, bucket, params)
+    cooldown = int(params.cooldown / bucket)
+    found: list[Detection] = []
+    quiet_until = -1
+    for i in range(arr.size):
+        exp = baseline.at(i)
+        if exp is None or i < start:
+            continue
+        hit = _judge(i, arr[i], exp, params, None if outlets is None else outlets[i])
+        if hit is not None and i > quiet_until:
+            found.append(Detection(i, timestamps[i], int(arr[i]), exp.expected, hit,
+                                   params.score_threshold, exp.yesterday, exp.last_week,
+                                   None if outlets is None else int(outlets[i]),
+                                   severity_for_ratio(arr[i] / exp.expected, hit)))
+            quiet_until = i + cooldown
+    return found
+
+
+def _judge(i: int, count: float, exp: Expectation, params: DetectorParams,
+           outlets: int | None) -> float | None:
+    if count < params.min_count:
+        return None
+    if outlets is not None and outlets < params.min_outlets:
+        return None
+    if count < params.confirm_ratio * max(exp.yesterday, exp.last_week):
+        return None
+    score = tail_score(count, exp.expected, exp.dispersion)
+    if score >= params.score_threshold:
+        return score
+    burst = count >= params.burst_min and count >= params.burst_ratio * exp.expected
+    return score if burst and score >= params.burst_score else None
+
+
+def moving_zscore(counts: Sequence[float], window: int, threshold: float = 3.0,
+                  min_count: int = 0, cooldown: int = 0) -> list[int]:
+    """The plain baseline: indices where (x - mean) / std of the previous `window` > threshold."""
+    arr = np.asarray(counts, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(arr)])
+    cum2 = np.concatenate([[0.0], np.cumsum(arr * arr)])
+    hits: list[int] = []
+    quiet_until = -1
+    for i in range(window, arr.size):
+        mean = (cum[i] - cum[i - window]) / window
+        var = (cum2[i] - cum2[i - window]) / window - mean * mean
+        std = math.sqrt(max(var, 1e-9))
+        if arr[i] >= min_count and (arr[i] - mean) / std > threshold and i > quiet_until:
+            hits.append(i)
+            quiet_until = i + cooldown
+    return hits
+
+
+def bucket_floor(ts: datetime, bucket: timedelta) -> datetime:
+    """Start of the bucket containing `ts` (buckets aligned to Vietnam-time midnight)."""
+    local = ts.astimezone(VN_TZ)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    steps = (local - midnight) // bucket
+    return midnight + steps * bucket
+
+
+@dataclass
+class BucketSeries:
+    timestamps: list[datetime]
+    counts: list[int]  # distinct stories per bucket
+    outlets: list[int]  # distinct sources per bucket
+
+
+def bucketize(items: Sequence[tuple[datetime, str, str]], start: datetime, end: datetime,
+              bucket: timedelta) -> BucketSeries:
+    """Count (time, story_key, source_id) items per bucket: distinct stories, distinct outlets.
+
+    `story_key` is the NLP story id when present (syndicated copies count once), else the
+    document id.
+    """
+    first = bucket_floor(start, bucket)
+    n = max(0, int(math.ceil((end - first) / bucket)))
+    stories: list[set[str]] = [set() for _ in range(n)]
+    sources: list[set[str]] = [set() for _ in range(n)]
+    for ts, story, source in items:
+        k = int((ts - first) // bucket)
+        if 0 <= k < n:
+            stories[k].add(story)
+            sources[k].add(source)
+    times = [first + k * bucket for k in range(n)]
+    return BucketSeries(times, [len(s) for s in stories], [len(s) for s in sources])

@@ -1,0 +1,247 @@
+"""The alert cycle, called the same way by the embedded runner and by Airflow tasks.
+
+    run_detection(store, config, now, outbox=...)  -> alerts found (persisted + enqueued)
+    deliver_pending(outbox, channels, now, config) -> DeliveryReport
+
+Both are idempotent: re-running a cycle for the same `now` finds the same incidents, which the
+outbox folds into the existing ones, and sends only deliveries still pending.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from alerts import ack, health, rules, severity
+from alerts.channels.base import Channel, DeliveryError
+from alerts.config import BUCKETS, AlertsConfig, Watch
+from alerts.detector import Detection, bucketize, detect
+from alerts.explain import explain, story_key, when
+from alerts.model import Alert
+from alerts.outbox import Outbox
+from alerts.render import build_message
+from alerts.routing import targets
+from langnghe.document import Document
+from langnghe.sources import Registry
+from store.base import Filters, Store
+
+log = logging.getLogger(__name__)
+BACKOFF_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... : a restarting SMTP relay
+BACKOFF_MAX = timedelta(hours=1)  # never wait more than an hour between tries
+BASELINE_TERMS = timedelta(days=7)  # "new" terms are new against the last week
+
+
+def watches(config: AlertsConfig, topics: Sequence = ()) -> list[Watch]:
+    """Every watch topic, every domain, every tracked entity.
+
+    `topics` are the NLP stage's watch topics (anything with `id` and `name`, e.g. from
+    config/watch.yaml); they are counted by the tag the NLP stage put on each document.
+    """
+    tagged = [Watch(id=t.id, name=t.name, query=f'topic:"{t.id}"') for t in topics]
+    domains = [Watch(id=f"domain-{d}".lower()[:64], name=f"Lĩnh vực {d}", query=f'domain:"{d}"')
+               for d in config.watch.domains]
+    own = {w.id for w in config.watch.topics}
+    return [*config.watch.topics, *[w for w in tagged if w.id not in own], *domains,
+            *config.watch.entities]
+
+
+def _spike_alert(w: Watch, hit: Detection, bucket: timedelta, docs: Sequence[Document],
+                 registry: Registry | None) -> Alert:
+    start, end = hit.timestamp, hit.timestamp + bucket
+    window = [d for d in docs if start <= when(d) < end]
+    baseline = [d for d in docs if start - BASELINE_TERMS <= when(d) < start]
+    minutes = int(bucket.total_seconds() // 60)
+    reason = (f"{hit.count} tin (đếm mỗi câu chuyện một lần) trong {minutes} phút, kỳ vọng "
+              f"{hit.expected:.1f}; hôm qua {hit.yesterday:.1f}, tuần trước {hit.last_week:.1f} "
+              f"cùng khung giờ; mức bất thường {hit.score:.1f} (ngưỡng {hit.threshold:g})")
+    grade = severity.grade_documents(window, hit.ratio, registry)
+    return Alert(key=f"spike:{w.id}", kind="spike", severity=grade,
+                 title=f"Tin về “{w.name}” tăng đột biến", detected_at=end, score=hit.score,
+                 explanation=explain(window, baseline, reason, hit.count, hit.expected,
+                                     f"−log10 p ≥ {hit.threshold:g}", start, end))
+
+
+def detect_spikes(w: Watch, docs: Sequence[Document], config: AlertsConfig, now: datetime,
+                  registry: Registry | None) -> list[Alert]:
+    params = config.detection.params()
+    items = [(when(d), story_key(d), d.source_id) for d in docs]
+    start = now - timedelta(days=config.detection.history_days)
+    found: list[Alert] = []
+    for name in config.detection.buckets:
+        bucket = BUCKETS[name]
+        series = bucketize(items, start, now, bucket)
+        judged = max(0, len(series.counts) - 2)  # the current and the last complete bucket
+        hits = detect(series.timestamps, series.counts, bucket, params, series.outlets, judged)
+        found += [_spike_alert(w, h, bucket, docs, registry) for h in hits[-1:]]
+    return sorted(found, key=lambda a: -a.score)[:1]  # one incident per watch and cycle
+
+
+def worth_a_look(w: Watch, recent: Sequence[Document], config: AlertsConfig,
+                 now: datetime) -> bool:
+    """Cheap pre-check: could a judged bucket pass the minimum count and outlets at all?
+
+    Most watches are quiet most cycles; only these pay for reading weeks of history.
+    """
+    d = config.detection
+    items = [(when(doc), story_key(doc), doc.source_id) for doc in recent]
+    for name in d.buckets:
+        bucket = BUCKETS[name]
+        series = bucketize(items, now - 2 * bucket, now, bucket)
+        if any(c >= d.min_count and o >= d.min_outlets
+               for c, o in zip(series.counts, series.outlets, strict=True)):
+            return True
+    return False
+
+
+def _usual_negative_share(store: Store, w: Watch, start: datetime, days: int) -> float:
+    counts = dict(store.counts_by("sentiment", w.query,
+                                  Filters(since=start - timedelta(days=days), until=start)))
+    total = sum(counts.values())
+    return counts.get("negative", 0) / total if total else 0.0
+
+
+def negative_share_alert(w: Watch, recent: Sequence[Document], config: AlertsConfig,
+                         now: datetime, store: Store) -> Alert | None:
+    cfg = config.watch
+    start = now - timedelta(hours=cfg.negative_window_hours)
+    window = [d for d in recent if when(d) >= start]
+    labelled = [d for d in window if d.nlp and d.nlp.sentiment]
+    if len(labelled) < cfg.negative_min_items:
+        return None
+    share = severity.negative_share(labelled)
+    if share < cfg.negative_share:
+        return None
+    usual = _usual_negative_share(store, w, start, config.detection.history_days)
+    if share < 1.5 * usual:  # 1.5x: above the topic's own usual tone
+        return None
+    before = list(store.iter_documents(w.query, Filters(since=start - BASELINE_TERMS,
+                                                        until=start)))
+    reason = (f"{share:.0%} tin tiêu cực trong {cfg.negative_window_hours:g} giờ qua "
+              f"({len(labelled)} tin có nhãn), thường ngày {usual:.0%}; "
+              f"ngưỡng {cfg.negative_share:.0%}")
+    return Alert(key=f"negative:{w.id}", kind="negative_share",
+                 severity="critical" if share >= 0.8 else "warning",  # 80%: nearly all negative
+                 title=f"Tỷ lệ tin tiêu cực về “{w.name}” tăng cao", detected_at=now, score=share,
+                 explanation=explain(window, before, reason, len(labelled), usual * len(labelled),
+                                     f"≥ {cfg.negative_share:.0%}", start, now))
+
+
+def _rule_alert(hit: rules.RuleHit, now: datetime, registry: Registry | None,
+                store: Store) -> Alert:
+    start = now - hit.rule.window
+    grade = max(hit.rule.severity, severity.grade_documents(hit.docs, 1.0, registry),
+                key=("info", "warning", "critical").index)
+    return Alert(key=f"rule:{hit.rule.id}", kind="rule", severity=grade,
+                 title=f"Quy tắc “{hit.rule.title()}”", detected_at=now, score=float(hit.count),
+                 explanation=explain(hit.docs, [], hit.reason, hit.count, 0.0,
+                                     hit.rule.type, start, now))
+
+
+def run_detection(store: Store, config: AlertsConfig, now: datetime, outbox: Outbox | None = None,
+                  registry: Registry | None = None, crisis_rules: Sequence | None = None,
+                  source_health: Sequence[health.SourceHealth] = (),
+                  topics: Sequence = ()) -> list[Alert]:
+    """Find spikes, negative-share rises, rule hits and source problems; persist and enqueue.
+
+    `crisis_rules` defaults to the config's rules file; `topics` adds the NLP watch topics.
+    With an outbox, every alert is saved (new incident or update) before anything is sent.
+    """
+    if crisis_rules is None:
+        path = config.rules_path()
+        crisis_rules = rules.load_rules(path) if path else []
+    history = Filters(since=now - timedelta(days=config.detection.history_days), until=now)
+    span = max(timedelta(hours=config.watch.negative_window_hours),
+               *(3 * BUCKETS[b] for b in config.detection.buckets))
+    found: list[Alert] = []
+    for w in watches(config, topics):
+        recent = list(store.iter_documents(w.query, Filters(since=now - span, until=now)))
+        if worth_a_look(w, recent, config, now):
+            docs = list(store.iter_documents(w.query, history))
+            found += detect_spikes(w, docs, config, now, registry)
+        neg = negative_share_alert(w, recent, config, now, store)
+        found += [neg] if neg else []
+    found += [_rule_alert(h, now, registry, store)
+              for h in rules.evaluate_all(crisis_rules, store, now, registry)]
+    found += health.check_sources(source_health, now)
+    if outbox is not None:
+        found = [persist(outbox, config, a, now) for a in found]
+    return found
+
+
+def persist(outbox: Outbox, config: AlertsConfig, alert: Alert, now: datetime) -> Alert:
+    d = config.detection
+    saved, notify = outbox.record(alert, now, targets(config, alert, now),
+                                  timedelta(minutes=d.cooldown_minutes),
+                                  timedelta(hours=d.incident_gap_hours))
+    log.info("alert %s (%s) %s", saved.key, saved.severity, "notifies" if notify else "updated")
+    return saved
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _backoff(attempts: int, retry_after: float | None) -> timedelta:
+    if retry_after is not None:
+        return timedelta(seconds=retry_after)  # the receiver said how long: obey it
+    return min(BACKOFF_MAX, BACKOFF_BASE * (2 ** attempts))
+
+
+def _ack_link(config: AlertsConfig | None, alert: Alert, who: str) -> str | None:
+    if config is None or alert.id is None or alert.kind == "source_health":
+        return None
+    try:
+        secret = config.secret()
+    except ValueError:
+        log.warning("no %s in the environment: alerts go out without acknowledge links",
+                    config.secret_env)
+        return None
+    return ack.ack_url(config.public_url, secret, alert.id, who)
+
+
+def deliver_pending(outbox: Outbox, channels: Mapping[str, Channel], now: datetime,
+                    config: AlertsConfig | None = None) -> DeliveryReport:
+    """Send every due delivery once; failures are rescheduled with backoff or given up."""
+    report = DeliveryReport()
+    max_attempts = config.max_attempts if config else AlertsConfig().max_attempts
+    for item in outbox.due(now):
+        message = build_message(item.alert, item.recipient,
+                                _ack_link(config, item.alert, item.recipient))
+        try:
+            channel = channels.get(item.channel)
+            if channel is None:
+                raise DeliveryError(f"channel {item.channel!r} is not configured", permanent=True)
+            channel.send(message, item.address)
+        except DeliveryError as exc:
+            give_up = exc.permanent or item.attempts + 1 >= max_attempts
+            retry_at = None if give_up else now + _backoff(item.attempts, exc.retry_after)
+            outbox.mark_failed(item.id, now, str(exc), retry_at)
+            report.failed += give_up
+            report.retried += not give_up
+            report.errors.append(f"{item.channel} {item.recipient}: {exc}")
+            continue
+        outbox.mark_sent(item.id, now)
+        report.sent += 1
+    return report
+
+
+def build_channels(config: AlertsConfig) -> dict[str, Channel]:
+    from alerts.channels.email import EmailChannel
+    from alerts.channels.telegram import TelegramChannel
+    from alerts.channels.webhook import WebhookChannel
+
+    out: dict[str, Channel] = {}
+    c = config.channels
+    if c.email:
+        out["email"] = EmailChannel(c.email)
+    if c.telegram:
+        out["telegram"] = TelegramChannel(c.telegram)
+    if c.webhook:
+        out["webhook"] = WebhookChannel(c.webhook)
+    return out

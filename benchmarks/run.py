@@ -1,0 +1,39 @@
+"""`make bench`: every speed benchmark in one run, each in its own process; numbers are printed
+and the latest are kept by hand in docs/benchmarks.md.
+
+`BENCH_QUICK=1` runs smaller sizes (for a smoke run); the numbers reported use the defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+BENCHMARKS: list[tuple[str, list[str]]] = [
+    ("crawl", []),
+    ("ingest", ["--docs", "300" if QUICK else "2000"]),
+    ("latency", []),
+    ("nlp", []),
+    ("nlp_domains", []),
+    ("store", ["--docs", "20000" if QUICK else "200000"]),
+]
+
+
+def main() -> int:
+    failed = []
+    for name, args in BENCHMARKS:
+        print(f"\n=== benchmarks.{name} {' '.join(args)} ===", flush=True)
+        start = time.perf_counter()
+        if subprocess.call([sys.executable, "-m", f"benchmarks.{name}", *args]) != 0:
+            failed.append(name)
+        print(f"({time.perf_counter() - start:.0f} s)", flush=True)
+    if failed:
+        print(f"benchmarks that failed to run: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

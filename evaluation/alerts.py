@@ -1,0 +1,284 @@
+"""Detection quality of alerts/detector.py versus a plain moving z-score, on real count series.
+
+    python -m evaluation.alerts [--update-baseline]
+
+1. NAB realTweets (../shared/data/nab-realtweets): the six public series with their labelled
+   anomaly windows, scored with NAB's standard profile (A_TP=1, A_FP=-0.11, A_FN=-1, scaled
+   sigmoid, 15% probation, normalised 0..100 between the null and the perfect detector), plus
+   window recall, false alarms outside windows and delay (buckets from window start).
+2. Provincial volume: the same real series thinned to ~30 items a day (their real diurnal and
+   weekly rhythm kept), summed into 15-minute buckets; quiet copies measure false alarms per topic
+   per week (outside the labelled windows), copies with injected bursts (5x the local rate, at
+   least 8 items, one bucket) measure recall within one bucket and delay.
+
+Prints one JSON object; exits 1 when a number falls below the floors in evaluation/baseline.json
+under the key "alerts" (`--update-baseline` rewrites only that key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from alerts.detector import DetectorParams, detect, moving_zscore
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nab-realtweets"
+BASELINE = Path(__file__).resolve().parent / "baseline.json"
+NAB_BUCKET = timedelta(minutes=5)
+PROVINCE_BUCKET = timedelta(minutes=15)
+PROVINCE_PER_DAY = (30.0, 120.0)  # "tens of items a day" per topic; a busier topic too
+BURST_EVERY = timedelta(days=3, hours=7)  # irregular spacing: bursts land at every hour
+SEED = 20260101  # fixed: the evaluation must be reproducible
+Z_THRESHOLD = 3.0  # the usual three-sigma rule
+STANDARD = {"tp": 1.0, "fp": 0.11, "fn": 1.0}  # NAB standard profile weights
+
+
+def load_series(path: Path) -> tuple[list[datetime], np.ndarray]:
+    times, values = [], []
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            times.append(datetime.fromisoformat(row["timestamp"]).replace(tzinfo=UTC))
+            values.append(float(row["value"]))
+    return times, np.array(values)
+
+
+def load_windows(name: str) -> list[tuple[datetime, datetime]]:
+    labels = json.loads((DATA / "labels.json").read_text(encoding="utf-8"))
+    parse = lambda s: datetime.fromisoformat(s.split(".")[0]).replace(tzinfo=UTC)  # noqa: E731
+    return [(parse(a), parse(b)) for a, b in labels[name]["windows"]]
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def scaled_sigmoid(position: float) -> float:
+    """NAB: +0.987 at a window's left edge, 0 at its right edge, -> -1 three widths past it."""
+    return -1.0 if position >= 3.0 else 2 * _sigmoid(-5 * position) - 1.0
+
+
+def nab_raw_score(times: list[datetime], hits: set[int], windows: list[tuple[datetime, datetime]],
+                  profile: dict = STANDARD) -> tuple[float, int]:
+    """NAB's sweep score of binary detections on one series; returns (raw score, scored windows)."""
+    n = len(times)
+    probation = min(math.floor(0.15 * n), 0.15 * 5000)  # NAB: 15% of the data, at most 750 rows
+    index = {t: i for i, t in enumerate(times)}
+    spans = [(index[a], index[b]) for a, b in windows]
+    in_window = {}
+    for w, (a, b) in enumerate(spans):
+        for i in range(a, b + 1):
+            in_window[i] = w
+    best = {w: -profile["fn"] for w, (a, _) in enumerate(spans) if a >= probation}
+    fp_total, prev = 0.0, None
+    max_tp = scaled_sigmoid(-1.0)
+    for i in range(n):
+        w = in_window.get(i)
+        if w is not None:
+            a, b = spans[w]
+            score = scaled_sigmoid(-(b - i + 1) / float(b - a + 1)) * profile["tp"] / max_tp
+        else:
+            pos = 3.0 if prev is None else abs(prev[1] - i) / float(prev[1] - prev[0])
+            score = scaled_sigmoid(pos) * profile["fp"]
+        if i in hits and i >= probation:
+            if w is None:
+                fp_total += score
+            elif w in best:
+                best[w] = max(best[w], score)
+        if w is not None and i == spans[w][1]:
+            prev = spans[w]
+    return sum(best.values()) + fp_total, len(best)
+
+
+def nab_normalized(raws: list[tuple[float, int]], profile: dict = STANDARD) -> float:
+    """0 = the null detector (never fires), 100 = the perfect one."""
+    raw = sum(r for r, _ in raws)
+    windows = sum(k for _, k in raws)
+    null, perfect = -profile["fn"] * windows, profile["tp"] * windows
+    return 100.0 * (raw - null) / (perfect - null)
+
+
+def _window_stats(times, hits, windows) -> tuple[int, int, int, list[int]]:
+    index = {t: i for i, t in enumerate(times)}
+    spans = [(index[a], index[b]) for a, b in windows]
+    found, delays = 0, []
+    for a, b in spans:
+        inside = sorted(h for h in hits if a <= h <= b)
+        if inside:
+            found += 1
+            delays.append(inside[0] - a)
+    false = sum(1 for h in hits if not any(a <= h <= b for a, b in spans))
+    return found, len(spans), false, delays
+
+
+def evaluate_nab() -> dict:
+    params = DetectorParams(min_count=0, min_outlets=0)  # tweets: counts only, no outlets
+    per_day = int(timedelta(days=1) / NAB_BUCKET)
+    out = {}
+    for name in ("detector", "zscore"):
+        out[name] = {"raws": [], "found": 0, "windows": 0, "false": 0, "delays": [], "weeks": 0.0}
+    for path in sorted(DATA.glob("Twitter_volume_*.csv")):
+        times, values = load_series(path)
+        windows = load_windows(path.name)
+        ours = {d.index for d in detect(times, values, NAB_BUCKET, params)}
+        cooldown = int(params.cooldown / NAB_BUCKET)
+        zs = set(moving_zscore(values, per_day, Z_THRESHOLD, cooldown=cooldown))
+        for name, hits in (("detector", ours), ("zscore", zs)):
+            acc = out[name]
+            acc["raws"].append(nab_raw_score(times, hits, windows))
+            found, total, false, delays = _window_stats(times, hits, windows)
+            acc["found"] += found
+            acc["windows"] += total
+            acc["false"] += false
+            acc["delays"] += delays
+            acc["weeks"] += len(times) / (7 * per_day)
+    return {name: {
+        "nab_standard": round(nab_normalized(acc["raws"]), 1),
+        "window_recall": round(acc["found"] / acc["windows"], 3),
+        "false_alarms_per_week": round(acc["false"] / acc["weeks"], 2),
+        "median_delay_buckets": float(np.median(acc["delays"])) if acc["delays"] else None,
+    } for name, acc in out.items()}
+
+
+def provincial_series(path: Path, per_day: float,
+                      rng: np.random.Generator) -> tuple[list[datetime], np.ndarray]:
+    """Thin a real 5-minute volume series to `per_day` items, summed into 15-minute buckets."""
+    times, values = load_series(path)
+    rate = per_day / (values.mean() * 288)  # 288 five-minute buckets per day
+    thinned = rng.binomial(values.astype(np.int64), min(1.0, rate))
+    k = 3  # three 5-minute buckets per quarter hour
+    n = len(thinned) // k
+    return times[:n * k:k], thinned[:n * k].reshape(n, k).sum(axis=1).astype(float)
+
+
+def _inject(times, counts, windows, rng) -> tuple[np.ndarray, list[int]]:
+    per_day = 96
+    out = counts.copy()
+    step = int(BURST_EVERY / PROVINCE_BUCKET)
+    blocked = [(a, b) for a, b in windows]
+    bursts = []
+    for i in range(7 * per_day, len(counts), step):  # a week of history first
+        i += int(rng.integers(0, per_day))
+        if i >= len(counts) or any(a <= times[i] <= b for a, b in blocked):
+            continue
+        lags = [i - d * per_day for d in range(1, 8)]
+        local = float(np.mean([counts[j - 1:j + 2].mean() for j in lags]))
+        out[i] += max(8.0, round(4 * local))  # total ~5x the local rate, and at least 8 items
+        bursts.append(i)
+    return out, bursts
+
+
+def _burst_stats(hits: list[int], bursts: list[int], times, windows) -> tuple[int, list[int], int]:
+    found, delays = 0, []
+    for b in bursts:
+        near = [h - b for h in hits if 0 <= h - b <= 1]  # "within one bucket"
+        if near:
+            found += 1
+            delays.append(min(near))
+    near_burst = {b + d for b in bursts for d in range(-1, 25)}  # the burst's own 6 hours
+    false = sum(1 for h in hits if h not in near_burst
+                and not any(a <= times[h] <= b for a, b in windows))
+    return found, delays, false
+
+
+def evaluate_provincial() -> dict:
+    rng = np.random.default_rng(SEED)
+    params = DetectorParams(min_outlets=0)  # series of counts: outlets are tested separately
+    cooldown = int(params.cooldown / PROVINCE_BUCKET)
+    acc = {n: {"quiet_false": 0, "found": 0, "bursts": 0, "delays": [], "burst_false": 0,
+               "by_volume": {f"{v:g}/day": [0, 0] for v in PROVINCE_PER_DAY}}
+           for n in ("detector", "zscore")}
+    weeks = 0.0
+    jobs = [(p, v) for p in sorted(DATA.glob("Twitter_volume_*.csv")) for v in PROVINCE_PER_DAY]
+    for path, volume in jobs:
+        windows = load_windows(path.name)
+        times, counts = provincial_series(path, volume, rng)
+        injected, bursts = _inject(times, counts, windows, rng)
+        judged = 7 * 96  # skip the first week (history) for both detectors
+        weeks += (len(times) - judged) / (7 * 96)
+        runs = (("detector", lambda c, t=times, j=judged: [
+                    d.index for d in detect(t, c, PROVINCE_BUCKET, params, start=j)]),
+                ("zscore", lambda c, j=judged: [
+                    i for i in moving_zscore(c, 96, Z_THRESHOLD, 0, cooldown) if i >= j]))
+        for name, run in runs:
+            quiet = run(counts)
+            acc[name]["quiet_false"] += sum(1 for h in quiet
+                                            if not any(a <= times[h] <= b for a, b in windows))
+            found, delays, false = _burst_stats(run(injected), bursts, times, windows)
+            acc[name]["found"] += found
+            acc[name]["bursts"] += len(bursts)
+            acc[name]["delays"] += delays
+            acc[name]["burst_false"] += false
+            acc[name]["by_volume"][f"{volume:g}/day"][0] += found
+            acc[name]["by_volume"][f"{volume:g}/day"][1] += len(bursts)
+    return {name: {
+        "burst_recall_within_1_bucket": round(a["found"] / a["bursts"], 3),
+        "bursts": a["bursts"],
+        "recall_by_volume": {k: round(f / n, 3) for k, (f, n) in a["by_volume"].items()},
+        "false_alarms_per_topic_week_quiet": round(a["quiet_false"] / weeks, 3),
+        "false_alarms_per_topic_week_with_bursts": round(a["burst_false"] / weeks, 3),
+        "mean_delay_buckets": round(float(np.mean(a["delays"])), 2) if a["delays"] else None,
+    } for name, a in acc.items()}
+
+
+FLOOR_KEYS = {"nab.detector.nab_standard": ("nab", "detector", "nab_standard"),
+              "provincial.detector.burst_recall_within_1_bucket":
+                  ("provincial", "detector", "burst_recall_within_1_bucket")}
+CEILING_KEYS = {"provincial.detector.false_alarms_per_topic_week_quiet":
+                ("provincial", "detector", "false_alarms_per_topic_week_quiet")}
+
+
+def _get(report: dict, path: tuple[str, ...]) -> float:
+    for key in path:
+        report = report[key]
+    return float(report)
+
+
+def check(report: dict, pinned: dict) -> list[str]:
+    """Failures below floors / above ceilings (noise allowed: 0.02 recall, 1 NAB point)."""
+    failures = []
+    for key, path in FLOOR_KEYS.items():
+        if key in pinned and _get(report, path) < pinned[key] - (1.0 if "nab" in key else 0.02):
+            failures.append(f"{key} = {_get(report, path)} below floor {pinned[key]}")
+    for key, path in CEILING_KEYS.items():
+        if key in pinned and _get(report, path) > pinned[key] + 0.05:
+            failures.append(f"{key} = {_get(report, path)} above ceiling {pinned[key]}")
+    for key in ("nab_standard",):
+        if report["nab"]["detector"][key] <= report["nab"]["zscore"][key]:
+            failures.append(f"detector not better than the z-score on NAB {key}")
+    prov = report["provincial"]
+    if prov["detector"]["burst_recall_within_1_bucket"] < prov["zscore"][
+            "burst_recall_within_1_bucket"]:
+        failures.append("detector recall below the z-score on provincial bursts")
+    return failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evaluation.alerts")
+    parser.add_argument("--update-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    report = {"nab": evaluate_nab(), "provincial": evaluate_provincial()}
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    whole = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+    if args.update_baseline:
+        pins = {k: _get(report, p) for k, p in {**FLOOR_KEYS, **CEILING_KEYS}.items()}
+        # read-modify-write of our key only: other evaluations pin theirs in the same file
+        whole = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
+        whole["alerts"] = pins
+        BASELINE.write_text(json.dumps(whole, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        return 0
+    failures = check(report, whole.get("alerts", {}))
+    for f in failures:
+        print("FAIL:", f, file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, no CDN, nothing to install.
+
+Chosen over a vendored JS library because the pages are server-rendered, the CSP allows no
+inline scripts, leaders open them on phones over slow links, and an SVG prints as sharp as the
+text in a PDF report. A chart is a `viewBox` scaled by CSS to the page width (375 px phones
+included); every label is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from markupsafe import Markup
+
+from langnghe.document import VN_TZ
+
+WIDTH, HEIGHT = 640, 220  # viewBox units; the CSS makes the SVG as wide as its container
+PAD_L, PAD_R, PAD_T, PAD_B = 40, 10, 10, 46  # room for y labels and for x labels + legend
+PALETTE = ("#0b5cad", "#b3261e", "#2e7d32", "#8a5a00", "#6a1b9a", "#00838f", "#5b6775")
+SENTIMENT_COLORS = {"negative": "#b3261e", "neutral": "#5b6775", "positive": "#2e7d32"}
+
+
+def _x_labels(times: list[datetime], hourly: bool) -> list[tuple[int, str]]:
+    if not times:
+        return []
+    step = max(1, len(times) // 6)  # at most ~6 labels: readable at 375 px
+    fmt = "%H:%M" if hourly else "%d/%m"
+    return [(i, times[i].astimezone(VN_TZ).strftime(fmt)) for i in range(0, len(times), step)]
+
+
+def line_chart(series: dict[str, list[tuple[datetime, int]]], title: str,
+               colors: dict[str, str] | None = None, hourly: bool = False) -> Markup:
+    """One polyline per series over shared time buckets (missing buckets count 0)."""
+    times = sorted({t for points in series.values() for t, _ in points})
+    index = {t: i for i, t in enumerate(times)}
+    peak = max([c for points in series.values() for _, c in points] + [1])
+    inner_w, inner_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
+    x = (lambda i: PAD_L + inner_w * i / max(1, len(times) - 1))
+    y = (lambda v: PAD_T + inner_h * (1 - v / peak))
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<line x1="{PAD_L}" y1="{y(0):.1f}" x2="{WIDTH - PAD_R}" y2="{y(0):.1f}" '
+             f'stroke="#dde3ea"/>',
+             f'<text x="{PAD_L - 4}" y="{PAD_T + 8}" text-anchor="end" font-size="11">{peak}</text>',
+             f'<text x="{PAD_L - 4}" y="{y(0):.1f}" text-anchor="end" font-size="11">0</text>']
+    for i, label in _x_labels(times, hourly):
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 14}" text-anchor="middle" '
+                     f'font-size="11">{label}</text>')
+    for n, (name, points) in enumerate(series.items()):
+        color = (colors or {}).get(name, PALETTE[n % len(PALETTE)])
+        values = [0] * len(times)
+        for t, c in points:
+            values[index[t]] = c
+        coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        if len(values) == 1:
+            coords += f" {x(0) + 4:.1f},{y(values[0]):.1f}"
+        parts.append(f'<polyline class="series" fill="none" stroke="{color}" stroke-width="2" '
+                     f'points="{coords}"><title>{escape(name)}</title></polyline>')
+        lx = PAD_L + (n % 4) * 150  # four legend entries per row fit 640 units
+        ly = HEIGHT - 16 + (n // 4) * 13 - 6
+        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(name)}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bar_list(rows: list[tuple[str, int]], title: str, color: str = PALETTE[0]) -> Markup:
+    """Horizontal bars, one per row, labelled with name and count."""
+    peak = max([c for _, c in rows] + [1])
+    row_h = 22  # px per bar in viewBox units: label text is 12
+    height = max(row_h, row_h * len(rows))
+    parts = [f'<svg class="chart bars" viewBox="0 0 {WIDTH} {height}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, (name, count) in enumerate(rows):
+        w = (WIDTH - 220) * count / peak
+        top = i * row_h
+        parts.append(f'<text x="0" y="{top + 15}" font-size="12">{escape(name[:28])}</text>'
+                     f'<rect class="bar" x="200" y="{top + 4}" width="{w:.1f}" height="14" '
+                     f'fill="{color}"/><text x="{204 + w:.1f}" y="{top + 15}" font-size="12">'
+                     f'{count}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

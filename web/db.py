@@ -1,0 +1,76 @@
+"""The web app's own SQLite file: users, sessions, tokens, topics, corrections, mutes, audit.
+
+The store holds documents; this file holds what people decide in the dashboard. Other stages
+read it through the functions of web.topics, web.corrections and web.sources_admin (never
+through SQL of their own). One short-lived connection per call: the engine thread and the web
+workers share the file, WAL lets readers run while one writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+BUSY_TIMEOUT_S = 10  # writes here are single rows; waiting 10 s means something is stuck
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users(
+    id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
+    active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions(
+    token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS api_tokens(
+    token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+    label TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS login_failures(key TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
+CREATE TABLE IF NOT EXISTS audit(
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL,
+    detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS topics(
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, query TEXT NOT NULL, updated_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mutes(
+    topic_id TEXT PRIMARY KEY, until TEXT NOT NULL, muted_by TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS corrections(
+    id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, field TEXT NOT NULL, old TEXT,
+    new TEXT NOT NULL, username TEXT NOT NULL, at TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS corrections_doc ON corrections(doc_id, id);
+CREATE TABLE IF NOT EXISTS source_overrides(
+    source_id TEXT PRIMARY KEY, action TEXT NOT NULL CHECK (action IN ('add', 'disable')),
+    spec TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def setup(path: str | Path) -> None:
+    """Create the tables (safe on every start)."""
+    with connect(path) as con:
+        con.executescript(SCHEMA)
+
+
+@contextmanager
+def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on a fresh connection: committed on success, rolled back on error."""
+    con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    try:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.row_factory = sqlite3.Row
+        with con:
+            yield con
+    finally:
+        con.close()
+
+
+def audit(con: sqlite3.Connection, username: str, action: str, detail: str) -> None:
+    """Record a configuration change (who, when, what)."""
+    con.execute("INSERT INTO audit(at, username, action, detail) VALUES (?, ?, ?, ?)",
+                (now_iso(), username, action, detail))
