@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts import ack, health, rules, severity
+from alerts import ack, health, incidents, rules, severity
 from alerts.channels.base import Channel, DeliveryError
 from alerts.config import BUCKETS, AlertsConfig, Watch
 from alerts.detector import Detection, bucketize, detect
@@ -165,6 +165,7 @@ def run_detection(store: Store, config: AlertsConfig, now: datetime, outbox: Out
     found += [_rule_alert(h, now, registry, store)
               for h in rules.evaluate_all(crisis_rules, store, now, registry)]
     found += health.check_sources(source_health, now)
+    found = incidents.merge(found, outbox.open_alerts() if outbox is not None else ())
     if outbox is not None:
         found = [persist(outbox, config, a, now) for a in found]
     return found

@@ -45,10 +45,11 @@ def _burst(outlets: list[str], count: int = 10) -> list:
             for i in range(count)]
 
 
-def _config(**watch) -> AlertsConfig:
+def _config(detection: dict | None = None, **watch) -> AlertsConfig:
     return AlertsConfig.model_validate({
         "watch": {"topics": [{"id": "thanh-hoa", "name": "Thanh Hóa", "query": "Thanh Hóa"}],
                   **watch},
+        "detection": detection or {},
         "channels": {"webhook": {}},
         "groups": [{"name": "lanh-dao", "min_severity": "info",
                     "recipients": [{"name": "vp", "webhook": "http://127.0.0.1:9/x"}]}]})
@@ -95,11 +96,23 @@ def test_engine_syndicated_copies_count_once(store, tmp_path):
 
 
 def test_engine_negative_share_alert(store):
+    """Negative share alone (the volume is too small to count as a spike)."""
+    store.upsert(_history() + _burst(SOURCES, count=9))
+    config = _config(detection={"min_count": 50}, negative_min_items=8)
+    found = engine.run_detection(store, config, NOW, None, REGISTRY, crisis_rules=[])
+    assert [a for a in found if a.kind == "spike"] == []
+    (neg,) = [a for a in found if a.kind == "negative_share"]
+    assert neg.key == "negative:thanh-hoa" and "tiêu cực" in neg.explanation.reason
+
+
+def test_engine_same_burst_seen_by_two_watches_is_one_incident(store):
+    """The burst is both a volume spike and a negative-share rise: one alert, naming both."""
     store.upsert(_history() + _burst(SOURCES, count=9))
     found = engine.run_detection(store, _config(negative_min_items=8), NOW, None, REGISTRY,
                                  crisis_rules=[])
-    (neg,) = [a for a in found if a.kind == "negative_share"]
-    assert neg.key == "negative:thanh-hoa" and "tiêu cực" in neg.explanation.reason
+    content = [a for a in found if a.kind != "source_health"]
+    assert len(content) == 1
+    assert any("tiêu cực" in title for title in content[0].data["also_matches"])
 
 
 def test_rule_state_outlet_crisis_fires_only_for_state_press(store, tmp_path):
