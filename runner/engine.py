@@ -33,6 +33,7 @@ class CycleSummary:
     new: int = 0
     failed: int = 0
     unreachable: list[str] = field(default_factory=list)
+    per_source: dict[str, dict] = field(default_factory=dict)
     indexed: int = 0
     alerts: int = 0
     seconds: float = 0.0
@@ -45,6 +46,11 @@ class CycleSummary:
         text = (f"{stamp} chu kỳ {self.number}: tìm thấy {self.found}, mới {self.new}, "
                 f"lỗi {self.failed}, đã lập chỉ mục {self.indexed}, cảnh báo {self.alerts} "
                 f"({self.seconds:.1f} s)")
+        active = [f"{sid} {st.get('found', 0)}/{st.get('new', 0)}/{st.get('failed', 0)}"
+                  for sid, st in sorted(self.per_source.items())
+                  if st.get("found") or st.get("failed")]
+        if active:
+            text += " · nguồn (tìm/mới/lỗi): " + ", ".join(active)
         if self.unreachable:
             shown = ", ".join(self.unreachable[:6])
             extra = len(self.unreachable) - 6
@@ -80,6 +86,7 @@ class Engine:
         try:
             report = stages.collect(self.registry, self.home, host_map=self.host_map)
             summary.found, summary.new, summary.failed = report.found, report.new, report.failed
+            summary.per_source = report.sources
             # sources still failing from earlier cycles (not due now) are named too
             failing = [h.source_id for h in source_health(self.home, self.registry)
                        if h.status == "failing"]
