@@ -75,7 +75,9 @@ class NlpSection(Record):
     segmented: str = ""  # title + lead + text, words joined by "_" within
     normalized: str | None = None  # social text after teencode normalization
     sentiment: Label | None = None
-    toxicity: Label | None = None
+    toxicity: Label | None = None  # clean / offensive / hate (UIT-ViHSD)
+    toxic: Label | None = None  # comments: toxic / not_toxic (UIT-ViCTSD)
+    constructive: Label | None = None  # comments: constructive / not_constructive (UIT-ViCTSD)
     emotion: Label | None = None
     category: Label | None = None
     domains: list[Label] = Field(default_factory=list)

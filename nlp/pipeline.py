@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from langnghe.document import Document, NlpSection
-from nlp import textprep
+from nlp import classify, textprep
 
 if TYPE_CHECKING:  # imported lazily by the steps: keeps worker start-up light
     from nlp.stories import StoryIndex
     from nlp.watch import WatchTopic
 
 log = logging.getLogger(__name__)
-PIPELINE_VERSION = "textprep-v1"
+PIPELINE_VERSION = "nlp-v2"  # textprep + classifiers + domains, entities, stories, topics
 
 Step = Callable[[Document, NlpSection], None]
 
@@ -37,6 +37,9 @@ def step_textprep(doc: Document, section: NlpSection) -> None:
 
 
 STEPS: list[tuple[str, Step]] = [("textprep", step_textprep)]
+# Learned steps (nlp/classify.py): normalize, sentiment, toxicity, emotion, category; models
+# load lazily on first use.
+STEPS += classify.STEPS
 
 
 @dataclass

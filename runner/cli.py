@@ -29,6 +29,9 @@ DEFAULT_PORT = 8080
 PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("alerts", "detect-series"): "alerts.cli:detect_series_main",
     ("parse",): "crawlers.connectors:parse_cli_main",
+    ("enrich",): "runner.nlp_cli:enrich_main",
+    ("segment",): "runner.nlp_cli:segment_main",
+    ("normalize",): "runner.nlp_cli:normalize_main",
 }
 
 

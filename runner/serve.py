@@ -16,7 +16,7 @@ from runner import stages
 from runner.cli import load_host_map
 from runner.engine import Engine
 from store.sqlite import SqliteStore
-from web.app import create_app
+from web.app import create_app, recipients
 
 
 def serve(args: argparse.Namespace, demo: bool = False) -> int:
@@ -58,9 +58,14 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
         except KeyboardInterrupt:
             return 0
         return 0
-    app = create_app(store, health=lambda: source_health(home, registry), demo=demo,
+    app = create_app(store, web_db=home.root / "web.sqlite",
+                     health=lambda: source_health(home, registry), demo=demo,
                      status=status, alerts_db=home.root / "alerts.sqlite" if alerting else None,
-                     alerts_secret=secret)
+                     alerts_secret=secret,
+                     outlet_types={s.id: s.type for s in registry.sources},
+                     recipients=lambda: recipients(alerting.config) if alerting else [],
+                     # Secure cookies are not sent back over plain http: only loopback may skip
+                     secure_cookies=args.host not in ("127.0.0.1", "localhost", "::1"))
     engine.start()
     print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)
     try:

@@ -1,0 +1,137 @@
+"""Model-card texts (sources, licences, how to rebuild) written next to each artifact."""
+
+RESEARCH_ONLY = ("RESEARCH USE ONLY: the UIT datasets carry no licence beyond 'for research "
+                 "purposes'; a commercial deployment must retrain without them or obtain "
+                 "permission from the UIT-NLP group.")
+
+SEGMENTER = """
+# segmenter-v1 — Vietnamese word segmentation (syllable-gap logistic regression)
+
+Used by `nlp.segment.segment` / `nlp.segment.tokens`. Rebuild: `python -m nlp.train segment`.
+
+## Model
+Logistic regression (liblinear, L2, C=3) deciding for each gap between two syllables whether
+they belong to one word. Features: lower-cased syllable uni/bi/tri-grams around the gap, shapes
+(capitalised, digits, punctuation) and one lexicon code per n-gram across the gap. Stored as a
+plain dict feature -> weight, so inference needs no scikit-learn.
+
+## Data and licences
+- UD_Vietnamese-VTB train + dev splits (gold segmentation) — CC BY-SA 4.0 (attribution,
+  share-alike: this artifact is a derived work of the treebank and inherits CC BY-SA 4.0).
+- Viet74K word list shipped inside the underthesea package (Apache-2.0).
+- Administrative place names of vn-admin-units (MIT; names are official public lists).
+- "Silver" join rates: underthesea 9.5 `word_tokenize` run over the first 3,000 VNTC train
+  articles (VNTC: MIT, article texts © their newspapers); only bigram join-rate bins are kept.
+
+## Evaluation
+Word F1 (a word counts when both its ends match the gold), on the UD-VTB dev split.
+`train_only_dev` is the honest held-out number: a model trained on train only. The shipped
+model is trained on train + dev (the UD README allows it, the test split is held out by the
+evaluator), so its dev score in `python -m evaluation.nlp` is a regression guard, not a claim.
+On a split of dev into halves, adding one half to training raised F1 on the other half from
+0.959 to 0.968 (measured while developing).
+"""
+
+TEENCODE = """
+# teencode-v1 — teencode / abbreviation normalisation table
+
+Used by `nlp.teencode.normalize`. Rebuild: `python -m nlp.train teencode`.
+
+## Model
+A context-free token table learned from aligned ViLexNorm train pairs (the most frequent
+standard form per noisy token, kept when it is right in most of its occurrences), extended with
+the vi-nsw-dictionary entries not seen in the pairs, plus rules for elongated letters.
+
+## Data and licences
+- ViLexNorm train split — CC BY-NC-SA 4.0, research purposes only (NON-COMMERCIAL,
+  SHARE-ALIKE): this artifact is derived from it and inherits those terms.
+- vi-nsw-dictionary (derived from ViLexNorm; treat as CC BY-NC-SA 4.0).
+
+## Evaluation
+On the ViLexNorm dev split: token accuracy of the output against the normalised reference,
+compared with leaving the text as is, and the error reduction rate (ERR) of the ViLexNorm paper.
+vi-nsw-dictionary was extracted by its authors from the whole of ViLexNorm, possibly including
+the dev and test splits, so `err_pairs_only` (the table learned from train pairs alone) is the
+number free of that doubt. A context-free table cannot resolve ambiguous forms ("mk": "mình"
+or "mật khẩu"); it takes the most frequent reading.
+"""
+
+_CLF_MODEL = """
+## Model
+TF-IDF features (word n-grams of the lower-cased text as written and of its diacritic-free
+form, character 2-5-grams of the diacritic-free form; capped vocabularies) and a multinomial
+logistic regression (scikit-learn, lbfgs). `score` is the predicted class probability after
+temperature scaling (one temperature fitted on out-of-fold scores of train; the expected
+calibration error on dev is `ece` below); `explanation` lists the input's n-grams with
+the largest coefficient × TF-IDF contribution towards the predicted class. Rebuild:
+`python -m nlp.train classifiers` (deterministic; about a minute per task on one core).
+"""
+
+CLASSIFIERS = {
+    "sentiment": """
+# sentiment-v1 — negative / neutral / positive
+""" + _CLF_MODEL + """
+## Data and licences
+- UIT-VSFC train (students' feedback; labels as is), weight 1. """ + RESEARCH_ONLY + """
+- UIT-VSMEC train (Facebook comments), emotions mapped to polarity by US (not the authors):
+  Enjoyment -> positive; Sadness, Anger, Fear, Disgust -> negative; Surprise, Other -> neutral.
+  Sample weight 0.3 (other domain). Research use only.
+- UIT-ViSFD train (smartphone reviews), star rating mapped by us: 1-2 -> negative,
+  3 -> neutral, 4-5 -> positive. Sample weight 0.3. Research use only.
+
+## Evaluation
+UIT-VSFC dev split (1,583 sentences): accuracy, macro-F1, per-class F1 below. Neutral is 4 %
+of VSFC and the hardest class. For news articles the pipeline feeds title and lead twice.
+""",
+    "toxicity": """
+# toxicity-v1 — clean / offensive / hate
+""" + _CLF_MODEL + """
+## Data and licences
+UIT-ViHSD train (Facebook/YouTube comments), labels lower-cased; class_weight=balanced.
+""" + RESEARCH_ONLY + """
+
+## Evaluation
+UIT-ViHSD dev split (2,672 comments; 324 also occur verbatim in train).
+""",
+    "emotion": """
+# emotion-v1 — UIT-VSMEC's seven emotions
+""" + _CLF_MODEL + """Extra character 1-5-grams of the text as written (emoji, accents).
+
+## Data and licences
+UIT-VSMEC train (Facebook comments). """ + RESEARCH_ONLY + """
+
+## Evaluation
+UIT-VSMEC valid split (686 comments); the paper's metric is weighted F1.
+""",
+    "category": """
+# category-v1 — VNTC 10 news topics
+""" + _CLF_MODEL + """Word features only (no character n-grams: long articles).
+
+## Data and licences
+VNTC 10 topics, our deterministic 6,000-article train subsample (MIT; article texts © their
+newspapers, crawled ~2006).
+
+## Evaluation
+VNTC dev carve-out (1,000 articles, 100 per topic).
+""",
+    "toxic": """
+# toxic-v1 — ViCTSD toxic / non-toxic flag for comments
+""" + _CLF_MODEL + """
+## Data and licences
+UIT-ViCTSD train (VnExpress comments), toxicity column; class_weight=balanced.
+""" + RESEARCH_ONLY + """
+
+## Evaluation
+UIT-ViCTSD valid split (2,000 comments).
+""",
+    "constructive": """
+# constructive-v1 — ViCTSD constructive / non-constructive flag for comments
+""" + _CLF_MODEL + """
+## Data and licences
+UIT-ViCTSD train (VnExpress comments), constructiveness column; class_weight=balanced.
+""" + RESEARCH_ONLY + """
+
+## Evaluation
+UIT-ViCTSD valid split (2,000 comments).
+""",
+}
