@@ -32,6 +32,7 @@ bench: install          ## speed numbers (see docs/benchmarks.md)
 
 train: install          ## retrain the shipped NLP models from ../shared/data
 	$(BIN)/python -m nlp.train
+	$(BIN)/python -m nlp.domains
 
 lint: install
 	$(BIN)/ruff check .
