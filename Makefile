@@ -22,7 +22,7 @@ demo: install           ## run the engine offline on the built-in demo corpus
 	$(BIN)/langnghe demo $(ARGS)
 
 test: install           ## the whole test suite
-	$(BIN)/python -m pytest $(ARGS)
+	bash scripts/test.sh $(ARGS)
 
 eval: install           ## quality numbers; fails below the floors in evaluation/baseline.json
 	$(BIN)/python -m evaluation.run

@@ -3,8 +3,9 @@
 Producers write a batch of documents to `tmp/`, fsync it and rename it into `new/`: a batch is
 either wholly visible or not at all. A consumer claims a batch by renaming it into `cur/`
 (atomic, so two consumers never take the same batch), processes it, and deletes it only after
-the store has committed it. A consumer that dies leaves its claim in `cur/`; claims older than
-`stale_after` seconds go back to `new/`. Re-delivery is harmless because document ids are stable
+the store has committed it; if processing raises, the batch goes straight back to `new/`. A
+consumer that dies leaves its claim in `cur/`; claims older than `stale_after` seconds go back
+to `new/`. Re-delivery is harmless because document ids are stable
 and every store write is an upsert. Works on a shared filesystem, which is what Airflow workers
 on several machines use.
 """
@@ -78,9 +79,20 @@ class Spool:
                 continue  # another consumer took it
             os.utime(target)
             claimed.append((target, self._read(target)))
-        yield claimed
+        try:
+            yield claimed
+        except BaseException:
+            self._release(claimed)  # the store failed: retry next cycle, not after stale_after
+            raise
         for target, _ in claimed:
             target.unlink(missing_ok=True)
+
+    def _release(self, claimed: list[tuple[Path, list[Document]]]) -> None:
+        for target, _ in claimed:
+            try:
+                os.replace(target, self.root / "new" / target.name.split("@", 1)[0])
+            except FileNotFoundError:
+                continue
 
     def _read(self, path: Path) -> list[Document]:
         docs, bad = [], []

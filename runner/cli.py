@@ -11,6 +11,7 @@ import gzip
 import importlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -29,6 +30,8 @@ DEFAULT_PORT = 8080
 PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("alerts", "detect-series"): "alerts.cli:detect_series_main",
     ("parse",): "crawlers.connectors:parse_cli_main",
+    ("es",): "runner.es_cli:es_main",
+    ("kibana",): "runner.es_cli:kibana_main",
     ("enrich",): "runner.nlp_cli:enrich_main",
     ("segment",): "runner.nlp_cli:segment_main",
     ("normalize",): "runner.nlp_cli:normalize_main",
@@ -41,6 +44,19 @@ class UsageError(Exception):
 
 def _home_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--home", help="data directory (default: $LANGNGHE_HOME or ./var/langnghe)")
+    p.add_argument("--store", default=os.environ.get("LANGNGHE_STORE_URL"),
+                   help="store URL: sqlite:///path (default: store.sqlite in the home) or "
+                        "elasticsearch+http://host:9200 ($LANGNGHE_STORE_URL)")
+
+
+def open_home_store(args: argparse.Namespace, home: Home):
+    """The configured store; a clear one-line error when it cannot be opened."""
+    from store import open_store
+
+    try:
+        return open_store(args.store or home.store)
+    except Exception as exc:  # unreachable cluster, missing template, bad URL
+        raise UsageError(f"cannot open the store {args.store or home.store}: {exc}") from None
 
 
 def _sources_arg(p: argparse.ArgumentParser) -> None:
@@ -149,10 +165,9 @@ def _time(value: str | None) -> datetime | None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from store.base import Filters
-    from store.sqlite import SqliteStore
 
     home = Home.resolve(args.home)
-    store = SqliteStore(home.store)
+    store = open_home_store(args, home)
     filters = Filters(since=_time(args.since), until=_time(args.until),
                       sources=tuple(args.source), kinds=tuple(args.kind))
     result = store.search(args.query, filters, sort=args.sort, limit=args.limit, highlight=False)
@@ -192,13 +207,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from runner import stages
-    from store.sqlite import SqliteStore
 
     registry = load_registry(args.sources)
     home = Home.resolve(args.home)
+    store = open_home_store(args, home)
     report = stages.collect(registry, home, host_map=load_host_map(args.host_map),
                             due_only=not args.all)
-    ingested = stages.ingest(home, SqliteStore(home.store),
+    ingested = stages.ingest(home, store,
                              context=stages.enrich_context(home, args.watch))
     if args.json:
         print(json.dumps({"sources": report.sources, "found": report.found, "new": report.new,

@@ -13,9 +13,8 @@ from crawlers.health import source_health
 from langnghe.paths import Home
 from langnghe.sources import load_registry
 from runner import stages
-from runner.cli import load_host_map
+from runner.cli import load_host_map, open_home_store
 from runner.engine import Engine
-from store.sqlite import SqliteStore
 from web.app import create_app, recipients
 
 
@@ -33,7 +32,7 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
         registry = load_registry(args.sources)
         host_map = load_host_map(args.host_map)
     context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
-    store = SqliteStore(home.store)
+    store = open_home_store(args, home)
     alerting = stages.alerting(home, args.alerts, list(context.topics))
     engine = Engine(home, registry, store, interval=args.interval, host_map=host_map,
                     context=context, alerting=alerting)

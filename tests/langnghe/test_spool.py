@@ -22,8 +22,8 @@ def test_spool_put_then_claim_delivers_in_order_and_acknowledges(tmp_path):
     assert spool.pending() == 0
 
 
-def test_spool_failed_consumer_leaves_batch_for_redelivery(tmp_path):
-    spool = Spool(tmp_path, stale_after=0)
+def test_spool_failed_consumer_returns_batch_for_immediate_redelivery(tmp_path):
+    spool = Spool(tmp_path)
     spool.put([doc(1)])
     try:
         with spool.claim() as batches:
@@ -32,6 +32,16 @@ def test_spool_failed_consumer_leaves_batch_for_redelivery(tmp_path):
     except RuntimeError:
         pass
     assert spool.pending() == 1
+    with spool.claim() as batches:
+        assert [d.title for _, b in batches for d in b] == ["1"]
+
+
+def test_spool_claims_of_a_dead_consumer_are_requeued_when_stale(tmp_path):
+    spool = Spool(tmp_path, stale_after=0)
+    spool.put([doc(1)])
+    claim = spool.claim()
+    claim.__enter__()  # a consumer that dies without leaving the block
+    assert list((tmp_path / "new").iterdir()) == []
     time.sleep(0.01)
     assert spool.requeue_stale() == 1
     with spool.claim() as batches:

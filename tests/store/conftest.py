@@ -16,6 +16,7 @@ from langnghe.document import Document, document_id
 from langnghe.vietnamese import fold
 from store.base import Store
 from store.sqlite import SqliteStore
+from tests.elastic.node import elastic_store
 from tests.paths import DATA
 
 
@@ -23,7 +24,7 @@ def _sqlite(tmp_path: Path) -> Store:
     return SqliteStore(tmp_path / "store.db")
 
 
-BACKENDS = {"sqlite": _sqlite}
+BACKENDS = {"sqlite": _sqlite, "elasticsearch": elastic_store}
 
 T0 = datetime(2025, 3, 1, 3, 0, tzinfo=UTC)  # 10:00 in Vietnam
 

@@ -1,0 +1,60 @@
+"""`langnghe es setup|migrate|import|retention` and `langnghe kibana load`: operating the
+Elasticsearch deployment. Credentials come from the environment (see store/elastic.py)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DEFAULT_URL = os.environ.get("LANGNGHE_ES_URL", "http://127.0.0.1:9200")
+
+
+def es_main(argv: list[str] | None = None) -> int:
+    from store import es_admin
+    from store.elastic import ElasticUnavailable
+
+    parser = argparse.ArgumentParser(prog="langnghe es")
+    parser.add_argument("--url", default=DEFAULT_URL, help="cluster URL(s), comma-separated "
+                        "(default: $LANGNGHE_ES_URL or http://127.0.0.1:9200)")
+    sub = parser.add_subparsers(dest="action", required=True)
+    sub.add_parser("setup", help="put index templates, create the alias (idempotent)")
+    migrate = sub.add_parser("migrate", help="reindex into the newest template, switch alias")
+    migrate.add_argument("--keep-old", action="store_true", help="do not delete old indices")
+    imp = sub.add_parser("import", help="copy an embedded SQLite store (resumable)")
+    imp.add_argument("--from", dest="source", required=True, help="path of store.sqlite")
+    keep = sub.add_parser("retention", help="delete monthly indices older than N months")
+    keep.add_argument("--keep-months", type=int, required=True)
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "setup":
+            es_admin.es_setup(args.url)
+        elif args.action == "migrate":
+            es_admin.es_migrate(args.url, delete_old=not args.keep_old)
+        elif args.action == "import":
+            count = es_admin.es_import(args.source, args.url)
+            print(f"đã chép {count} tài liệu")
+        else:
+            es_admin.es_retention(args.url, args.keep_months)
+    except (ElasticUnavailable, ValueError, OSError) as exc:
+        print(f"langnghe es {args.action}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def kibana_main(argv: list[str] | None = None) -> int:
+    from store.kibana import KibanaImportError, kibana_load
+
+    parser = argparse.ArgumentParser(prog="langnghe kibana")
+    sub = parser.add_subparsers(dest="action", required=True)
+    load = sub.add_parser("load", help="import the saved objects of dashboards/")
+    load.add_argument("--url", required=True, help="Kibana base URL")
+    load.add_argument("--space", help="Kibana space id (default space when omitted)")
+    args = parser.parse_args(argv)
+    try:
+        result = kibana_load(args.url, args.space)
+    except (KibanaImportError, OSError) as exc:
+        print(f"langnghe kibana load: {exc}", file=sys.stderr)
+        return 2
+    print(f"đã nạp: {result}")
+    return 0

@@ -1,0 +1,1 @@
+"""Elasticsearch backend suites (real node)."""
