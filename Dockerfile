@@ -1,17 +1,66 @@
-# Lắng Nghe engine + web app (embedded store). Multi-stage: build the venv, copy it into a slim
-# runtime image that runs as a non-root user.
-FROM python:3.11.7-slim-bookworm AS build
-WORKDIR /app
-COPY requirements.lock pyproject.toml README.md ./
-RUN python -m venv /venv && /venv/bin/pip install --no-cache-dir -r requirements.lock
-COPY . .
-RUN /venv/bin/pip install --no-cache-dir --no-deps .
+# Lắng Nghe images, multi-stage; both final stages run as a non-root user.
+#   docker build -t langnghe:0.1.0 .                                  # web app + engine (default)
+#   docker build -t langnghe-airflow:0.1.0 --target airflow .         # Airflow 3 + the package
+# The two differ only in their dependency locks: Airflow 3.3.2 pins fastapi<0.137 while the web
+# app pins fastapi 0.163.2 (see scripts/airflow-requirements.in). The package is installed
+# editable from /app in both, so the paths it computes from its checkout (config/,
+# index_mappings/, dashboards/, the crawl subprocess) are the same as in a development clone.
+# Every dependency installs from a wheel: no compiler in any stage.
+ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
-FROM python:3.11.7-slim-bookworm
-RUN useradd --create-home --uid 10001 langnghe
-COPY --from=build /venv /venv
-COPY --from=build /app/config /app/config
+FROM ${PYTHON_IMAGE} AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /app
+
+# --- source: the package tree only (no venvs, tests or local data) ---
+FROM base AS source
+COPY pyproject.toml README.md requirements.lock ./
+COPY scripts/airflow-requirements.lock ./scripts/
+COPY langnghe ./langnghe
+COPY crawlers ./crawlers
+COPY nlp ./nlp
+COPY store ./store
+COPY alerts ./alerts
+COPY web ./web
+COPY runner ./runner
+COPY config ./config
+COPY index_mappings ./index_mappings
+COPY dashboards ./dashboards
+COPY dags ./dags
+
+# --- build: the web app's virtualenv (requirements.lock) ---
+FROM source AS build-app
+RUN python -m venv /venv && /venv/bin/pip install -r requirements.lock \
+    && /venv/bin/pip install --no-deps -e .
+
+# --- build: the Airflow virtualenv (scripts/airflow-requirements.lock) ---
+FROM source AS build-airflow
+RUN python -m venv /venv && /venv/bin/pip install -r scripts/airflow-requirements.lock \
+    && /venv/bin/pip install --no-deps -e .
+
+# --- airflow: api-server, scheduler, dag-processor, triggerer and Celery worker ---
+FROM base AS airflow
+# uid 50000 / gid 0 is the official Airflow image's convention (OpenShift-friendly)
+RUN useradd --create-home --uid 50000 --gid 0 airflow \
+    && mkdir -p /data /opt/airflow && chown 50000:0 /data /opt/airflow
+COPY --from=build-airflow /venv /venv
+COPY --from=build-airflow --chown=50000:0 /app /app
+ENV PATH=/venv/bin:$PATH AIRFLOW_HOME=/opt/airflow AIRFLOW__CORE__DAGS_FOLDER=/app/dags \
+    LANGNGHE_HOME=/data
+USER 50000
+WORKDIR /opt/airflow
+ENTRYPOINT ["airflow"]
+CMD ["version"]
+
+# --- app (default): the web app and the embedded engine ---
+FROM base AS app
+RUN useradd --create-home --uid 10001 langnghe && mkdir -p /data && chown 10001 /data
+COPY --from=build-app /venv /venv
+COPY --from=build-app --chown=10001 /app /app
 ENV PATH=/venv/bin:$PATH LANGNGHE_HOME=/data
-USER langnghe
+USER 10001
 EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/status', timeout=5)"]
 CMD ["langnghe", "run", "--host", "0.0.0.0", "--home", "/data", "--sources", "/app/config/sources.yaml"]

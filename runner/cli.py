@@ -111,6 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--interval", type=float, default=60, help="seconds between cycles")
     run.add_argument("--no-web", action="store_true", help="run cycles only")
 
+    web = sub.add_parser("web", help="serve the web app only (no collection cycle), e.g. over "
+                         "Elasticsearch when Airflow runs the stages")
+    _home_arg(web)
+    _sources_arg(web)
+    _watch_arg(web)
+    _alerts_arg(web)
+    web.add_argument("--port", type=int, default=DEFAULT_PORT)
+    web.add_argument("--host", default="127.0.0.1")
+
     demo = sub.add_parser("demo", help="run the engine offline on the built-in demo corpus")
     _home_arg(demo)
     _watch_arg(demo)
@@ -246,10 +255,10 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def cmd_run(args: argparse.Namespace, demo: bool = False) -> int:
+def cmd_run(args: argparse.Namespace, demo: bool = False, web_only: bool = False) -> int:
     from runner.serve import serve
 
-    return serve(args, demo=demo)
+    return serve(args, demo=demo, web_only=web_only)
 
 
 def _passthrough(argv: list[str]) -> int | None:
@@ -270,6 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handlers = {
         "run": cmd_run, "demo": lambda a: cmd_run(a, demo=True), "crawl": cmd_crawl,
+        "web": lambda a: cmd_run(a, web_only=True),
         "search": cmd_search, "extract": cmd_extract,
         "sources": lambda a: {"check": cmd_sources_check}[a.sources_command](a),
     }

@@ -18,7 +18,7 @@ from runner.engine import Engine
 from web.app import create_app, recipients
 
 
-def serve(args: argparse.Namespace, demo: bool = False) -> int:
+def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) -> int:
     home = Home.resolve(args.home or (str(Home.resolve().root.parent / "demo") if demo else None))
     host_map = None
     replay = None
@@ -34,7 +34,8 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
     context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
     store = open_home_store(args, home)
     alerting = stages.alerting(home, args.alerts, list(context.topics))
-    engine = Engine(home, registry, store, interval=args.interval, host_map=host_map,
+    engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
+                    host_map=host_map,
                     context=context, alerting=alerting)
     secret = None
     if alerting is None:
@@ -65,7 +66,8 @@ def serve(args: argparse.Namespace, demo: bool = False) -> int:
                      recipients=lambda: recipients(alerting.config) if alerting else [],
                      # Secure cookies are not sent back over plain http: only loopback may skip
                      secure_cookies=args.host not in ("127.0.0.1", "localhost", "::1"))
-    engine.start()
+    if not web_only:
+        engine.start()
     print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")

@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# `make test`: start what the suites need, run pytest, stop what was started.
-#   - a local single-node Elasticsearch (scripts/elasticsearch.sh; downloaded once, cached)
-# Arguments are passed to pytest. Exit status is pytest's (non-zero on any failure).
+# `make test`: start what the suites need, run them, stop what was started.
+#   1. a local single-node Elasticsearch (scripts/elasticsearch.sh; downloaded once, cached)
+#   2. the separate Airflow virtualenv (scripts/airflow-env.sh; Airflow pins its own FastAPI)
+#   3. the main suite in .venv, then the Airflow/deployment suites in .venv-airflow
+# Arguments go to the main pytest run. Exit status is non-zero if either run failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== starting Elasticsearch for the store contract suite"
 ES_URL=$(bash scripts/elasticsearch.sh start)
 trap 'bash scripts/elasticsearch.sh stop >/dev/null 2>&1 || true' EXIT
+export LANGNGHE_ES_URL="$ES_URL"
 
-echo "== running the tests"
-LANGNGHE_ES_URL="$ES_URL" .venv/bin/python -m pytest "$@"
+echo "== preparing the Airflow environment"
+bash scripts/airflow-env.sh >/dev/null
+
+status=0
+echo "== main suite"
+.venv/bin/python -m pytest "$@" || status=$?
+echo "== Airflow DAGs and deployment suite"
+.venv-airflow/bin/python -m pytest tests/dags tests/deploy || status=$((status ? status : $?))
+exit "$status"

@@ -1,0 +1,82 @@
+"""collect: poll due feeds and crawl new articles into the spool, one mapped task per source group.
+
+Every 5 minutes. `plan_groups` splits the enabled sources of the registry into
+`collect_groups` groups (a source always lands in the same group); `crawl_group` is mapped
+over them, so Airflow workers on several machines crawl in parallel. Each mapped task calls
+`runner.stages.collect` — the function the embedded runner calls — which runs Scrapy in a
+subprocess (Twisted's reactor cannot restart inside one process; a subprocess behaves the same
+under `dag.test()` and on a worker) and returns the crawl's stats (found / new / failed and
+errors per source), which go to XCom and the task log. `report` adds the groups up.
+
+Design: crawled documents are written to the **spool on shared storage** (`LANGNGHE_HOME/spool`,
+a maildir: write to tmp/, rename into new/), not straight into the store. The spool is the
+durable hand-off: a crawl never waits for Elasticsearch, a dead enrich worker loses nothing, and
+enrichment (CPU-bound, one story-index writer) is scaled separately from crawling (I/O-bound).
+The run updates the `langnghe_spool` asset, which schedules `enrich_index`.
+
+Idempotent: feed state and seen URLs live in the crawl state under the home; a retried crawl
+re-spools at most what it had not recorded, and document ids (URL hashes) make re-delivery
+harmless downstream.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from airflow.sdk import dag, task
+from langnghe_common import DEFAULT_ARGS, DEFAULT_GROUPS, SPOOL, START
+
+CRAWL_TIMEOUT_S = 600  # crawl_once's own limit: it stops gracefully at 70% and kills at 100%
+# Airflow's hard limit sits above crawl_once's, so the graceful stop always comes first.
+CRAWL_TASK_TIMEOUT = timedelta(seconds=CRAWL_TIMEOUT_S + 120)
+
+
+@dag(
+    dag_id="langnghe_collect",
+    schedule="*/5 * * * *",  # feeds are polled on their own due times; 5 min is the finest step
+    start_date=START,
+    catchup=False,
+    max_active_runs=1,  # two overlapping runs would poll the same due feeds twice
+    dagrun_timeout=timedelta(minutes=20),
+    default_args={**DEFAULT_ARGS, "execution_timeout": timedelta(minutes=2)},
+    tags=["langnghe", "collect"],
+    doc_md=__doc__,
+)
+def langnghe_collect():
+    @task
+    def plan_groups() -> list[list[str]]:
+        """Enabled source ids split into at most `collect_groups` groups."""
+        from langnghe_common import deployment, setting, source_groups
+
+        ids = [s.id for s in deployment().registry().enabled]
+        return source_groups(ids, int(setting("collect_groups") or DEFAULT_GROUPS))
+
+    @task(execution_timeout=CRAWL_TASK_TIMEOUT)
+    def crawl_group(source_ids: list[str]) -> dict:
+        """runner.stages.collect over one group; its CrawlReport goes to XCom."""
+        from langnghe_common import crawl_summary, deployment
+
+        from runner import stages
+
+        dep = deployment()
+        report = stages.collect(dep.registry(source_ids), dep.home, host_map=dep.host_map,
+                                timeout=CRAWL_TIMEOUT_S)
+        print(report.summary_line())
+        return crawl_summary(report)
+
+    @task(outlets=[SPOOL])
+    def report(groups: list[dict]) -> dict:
+        """Totals over the groups; fails when every group failed (nothing reachable)."""
+        groups = [groups[i] for i in range(len(groups))]  # iterating past the end logs 404s
+        totals = {key: sum(g[key] for g in groups) for key in ("found", "new", "failed")}
+        totals["groups"] = len(groups)
+        totals["unreachable"] = sorted({s for g in groups for s in g["unreachable"]})
+        print(f"collect: {totals}")
+        if groups and all(g["found"] == 0 and g["failed"] > 0 for g in groups):
+            raise RuntimeError(f"every crawl group failed: {totals}")
+        return totals
+
+    report(crawl_group.expand(source_ids=plan_groups()))
+
+
+langnghe_collect()
