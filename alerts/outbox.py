@@ -86,7 +86,9 @@ class Outbox:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        # built at start-up, then used by the engine thread only (the web app opens its own)
+        self.con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
         self.con.execute("PRAGMA journal_mode=WAL")
         self.con.executescript(SCHEMA)
 

@@ -28,8 +28,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from langnghe.document import Capture
+
 MAX_FILE_BYTES = 100 * 1024 * 1024  # 100 MB: the usual WARC file size (Heritrix default ~1 GB)
-RETENTION_DAYS = 365  # default: a year of evidence; configurable per deployment
+RETENTION_DAYS = 90  # default (registry `capture_retention_days`): a quarter of evidence
+PRUNE_EVERY_S = 86_400  # retention is applied once a day (`prune_if_due`)
+PRUNED_MARK = ".pruned"  # file in the capture directory whose mtime is the last prune
 REWRITTEN = {"content-encoding", "transfer-encoding", "content-length"}
 SUFFIX = ".warc.gz"
 
@@ -46,6 +50,15 @@ class CaptureRef:
     def as_dict(self) -> dict:
         return {"file": self.file, "offset": self.offset, "length": self.length,
                 "sha256": self.sha256}
+
+    def as_capture(self, fetched_at: datetime | None = None) -> Capture:
+        """The evidence link stored on the document."""
+        return Capture(**self.as_dict(), fetched_at=fetched_at)
+
+    @classmethod
+    def of(cls, capture: Capture) -> CaptureRef:
+        """The reference behind a document's `capture` field (for `read_capture`)."""
+        return cls(capture.file, capture.offset, capture.length, capture.sha256)
 
 
 class CaptureError(ValueError):
@@ -140,4 +153,19 @@ def prune(directory: str | Path, days: float = RETENTION_DAYS, now: float | None
         if path != keep and path.stat().st_mtime < limit:
             path.unlink()
             removed.append(path)
+    return removed
+
+
+def prune_if_due(directory: str | Path, days: float = RETENTION_DAYS,
+                 now: float | None = None) -> list[Path] | None:
+    """`prune` at most once a day (the runner calls this every cycle); None when not due."""
+    directory = Path(directory)
+    mark = directory / PRUNED_MARK
+    moment = now if now is not None else time.time()
+    if mark.exists() and moment - mark.stat().st_mtime < PRUNE_EVERY_S:
+        return None
+    directory.mkdir(parents=True, exist_ok=True)
+    removed = prune(directory, days, moment)
+    mark.touch()
+    os.utime(mark, (moment, moment))
     return removed

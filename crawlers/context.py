@@ -59,9 +59,10 @@ class CrawlContext:
     """Everything the spiders and the pipeline of one run share (one process, one thread)."""
 
     def __init__(self, registry: Registry, state: CrawlState, spool_dir: str,
-                 due_only: bool = True):
+                 due_only: bool = True, capture=None):
         self.registry, self.state, self.spool_dir = registry, state, spool_dir
         self.due_only = due_only
+        self.capture = capture  # crawlers.capture.WarcCapture: article pages kept as evidence
         self.stats: dict[str, SourceStats] = {s.id: SourceStats() for s in registry.enabled}
         self.dead: set[str] = set()
         self.inflight: set[str] = set()  # canonical URLs scheduled in this run

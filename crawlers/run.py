@@ -28,6 +28,7 @@ KILL_GRACE_S = 5.0  # after SIGTERM, time for Scrapy to flush the last spool bat
 # Within `timeout`, the crawl stops itself (CLOSESPIDER_TIMEOUT) at 70% and no single download
 # may take over 20%, so it ends gracefully (report, last batch spooled) before the hard kill.
 SELF_STOP_SHARE, DOWNLOAD_SHARE = 0.7, 0.2
+CAPTURE_DIR = "captures"  # under the home: WARC evidence of every page that made a document
 
 
 @dataclass
@@ -59,6 +60,15 @@ class CrawlReport:
     def failed(self) -> int:
         return self.totals["failed"]
 
+    def merge(self, sources: dict[str, dict]) -> None:
+        """Add other per-source stats (the connectors') to this report's."""
+        for sid, stats in sources.items():
+            mine = self.sources.setdefault(sid, {"found": 0, "new": 0, "failed": 0,
+                                                 "errors": []})
+            for key in ("found", "new", "failed"):
+                mine[key] = mine.get(key, 0) + stats.get(key, 0)
+            mine["errors"] = list(mine.get("errors", [])) + list(stats.get("errors", []))
+
     def summary_line(self) -> str:
         """One console line: totals, then per source found/new/failed."""
         t = self.totals
@@ -87,22 +97,39 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def crawl_once(registry: Registry, home: Home, *, host_map: dict[str, str] | None = None,
-               due_only: bool = True, timeout: float = 600,
-               settings: dict | None = None) -> CrawlReport:
+               due_only: bool = True, timeout: float = 600, settings: dict | None = None,
+               connectors: bool = True, env: dict[str, str] | None = None) -> CrawlReport:
     """Crawl the enabled sources' due feeds and sitemaps once; new articles go to the spool.
 
     `host_map` (origin → local base, e.g. `ReplayServer.host_map`) fetches real outlet URLs from
     a local server; `due_only=False` polls every feed now; `settings` overrides Scrapy settings
     (e.g. `{"DOWNLOAD_DELAY": 0}` against a local server). The crawl is killed after `timeout`
-    seconds; what it spooled until then is kept.
+    seconds; what it spooled until then is kept. Then, with `connectors`, the due connector
+    sources run (`crawlers.connectors.collect.run_connectors`, credentials from `env` or the
+    environment) and their stats are merged into the report.
     """
+    report = _crawl_news(registry, home, host_map=host_map, due_only=due_only,
+                         timeout=timeout, settings=settings)
+    if connectors:
+        from crawlers.connectors.collect import connector_sources, run_connectors
+        if connector_sources(registry):
+            started = time.monotonic()
+            report.merge(run_connectors(registry, home, host_map=host_map, due_only=due_only,
+                                        timeout=timeout, env=env, settings=settings))
+            report.elapsed += time.monotonic() - started
+    return report
+
+
+def _crawl_news(registry: Registry, home: Home, *, host_map: dict[str, str] | None,
+                due_only: bool, timeout: float, settings: dict | None) -> CrawlReport:
     started = time.monotonic()
     settings = {"CLOSESPIDER_TIMEOUT": timeout * SELF_STOP_SHARE,
                 "DOWNLOAD_TIMEOUT": min(30.0, timeout * DOWNLOAD_SHARE), **(settings or {})}
     work = Path(tempfile.mkdtemp(prefix="crawl-", dir=home.root))
     job = {"registry": registry.model_dump(mode="json"), "crawl_state": str(home.crawl_state),
            "spool": str(home.spool), "host_map": host_map or {}, "due_only": due_only,
-           "settings": settings, "report": str(work / "report.json")}
+           "settings": settings, "report": str(work / "report.json"),
+           "captures": str(home.root / CAPTURE_DIR)}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
@@ -138,6 +165,7 @@ def _run_job(job: dict) -> dict:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
 
+    from crawlers.capture import WarcCapture
     from crawlers.context import CrawlContext
     from crawlers.spiders.feed import FeedSpider
     from crawlers.spiders.sitemap import SitemapSpider
@@ -146,7 +174,8 @@ def _run_job(job: dict) -> dict:
     started = time.monotonic()
     registry = Registry.model_validate(job["registry"])
     state = CrawlState(job["crawl_state"])
-    ctx = CrawlContext(registry, state, job["spool"], due_only=job["due_only"])
+    capture = WarcCapture(job["captures"], prefix="news") if job.get("captures") else None
+    ctx = CrawlContext(registry, state, job["spool"], due_only=job["due_only"], capture=capture)
     settings = Settings()
     settings.setmodule("crawlers.settings", priority="project")
     settings.set("LANGNGHE_HOST_MAP", job["host_map"], priority="project")

@@ -110,6 +110,11 @@ class CrawlState:
         self.db.executemany("INSERT OR IGNORE INTO seen (url, source_id, seen_at) VALUES (?,?,?)",
                             [(u, source_id, now) for u in urls])
 
+    def recent(self, source_id: str, since: float) -> list[tuple[str, float]]:
+        """(URL, first seen) of a source's URLs seen since `since`, newest first."""
+        return self.db.execute("SELECT url, seen_at FROM seen WHERE source_id=? AND seen_at>=?"
+                               " ORDER BY seen_at DESC", (source_id, since)).fetchall()
+
     def prune(self, now: float) -> None:
         self.db.execute("DELETE FROM seen WHERE seen_at < ?", (now - SEEN_KEEP.total_seconds(),))
         self.db.execute("DELETE FROM items WHERE fetched_at < ?",

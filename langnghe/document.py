@@ -88,6 +88,17 @@ class NlpSection(Record):
     version: str = ""  # pipeline version that produced this section
 
 
+class Capture(Record):
+    """Where the raw page or API response that produced a document is kept as evidence:
+    one gzip'd WARC record (file, byte offset and length) and the SHA-256 of its payload."""
+
+    file: str
+    offset: int = Field(ge=0)
+    length: int = Field(gt=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    fetched_at: datetime | None = None
+
+
 class Document(Record):
     """One article, post, comment or forum post."""
 
@@ -108,6 +119,7 @@ class Document(Record):
     parent_id: str | None = None
     engagement: dict[str, int] = Field(default_factory=dict)  # likes, shares, comments, views
     nlp: NlpSection | None = None
+    capture: Capture | None = None  # the raw capture it was parsed from (crawlers.capture)
 
     @field_validator("published_at", "fetched_at")
     @classmethod

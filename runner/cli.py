@@ -30,6 +30,7 @@ DEFAULT_PORT = 8080
 PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("alerts", "detect-series"): "alerts.cli:detect_series_main",
     ("parse",): "crawlers.connectors:parse_cli_main",
+    ("users",): "runner.users_cli:users_main",
     ("es",): "runner.es_cli:es_main",
     ("kibana",): "runner.es_cli:kibana_main",
     ("enrich",): "runner.nlp_cli:enrich_main",

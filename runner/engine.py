@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from crawlers.health import source_health
 from langnghe.document import VN_TZ
@@ -64,7 +65,7 @@ class Engine:
 
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
-                 alerting: stages.Alerting | None = None,
+                 alerting: stages.Alerting | None = None, web_db: Path | None = None,
                  echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
@@ -73,16 +74,38 @@ class Engine:
         self.host_map = host_map
         self.context = context
         self.alerting = alerting
+        self.web_db = web_db  # sources, topics and mutes people change in the web app
+        self.base_registry = registry
+        self.file_topics = list(context.topics) if context else []
         self.echo = echo or (lambda line: print(line, flush=True))
         self.cycles = 0
         self.last: CycleSummary | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def refresh_from_web(self, now: datetime) -> None:
+        """Apply what staff changed in the web app since the last cycle."""
+        from web.sources_admin import apply_source_overrides
+        from web.topics import load_web_topics, merge_topics, muted_topics
+
+        self.registry = apply_source_overrides(self.base_registry, self.web_db)
+        topics = merge_topics(self.file_topics, load_web_topics(self.web_db))
+        if self.context is not None:
+            self.context.topics = topics
+        if self.alerting is not None:
+            muted = muted_topics(self.web_db, now)
+            self.alerting.topics = [t for t in topics if t.id not in muted]
+
     def cycle(self) -> CycleSummary:
         self.cycles += 1
         summary = CycleSummary(self.cycles)
         start = time.perf_counter()
+        if self.web_db is not None:
+            try:
+                self.refresh_from_web(datetime.now(UTC))
+            except Exception as exc:  # a broken web DB must not stop collection
+                log.exception("reading the web app's settings failed")
+                summary.error = f"cấu hình web: {exc}"
         try:
             report = stages.collect(self.registry, self.home, host_map=self.host_map)
             summary.found, summary.new, summary.failed = report.found, report.new, report.failed

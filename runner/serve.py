@@ -15,6 +15,7 @@ from langnghe.sources import load_registry
 from runner import stages
 from runner.cli import load_host_map, open_home_store
 from runner.engine import Engine
+from runner.users_cli import ensure_first_admin
 from web.app import create_app, recipients
 
 
@@ -34,9 +35,13 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
     context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
     store = open_home_store(args, home)
     alerting = stages.alerting(home, args.alerts, list(context.topics))
+    web_db = home.root / "web.sqlite"
     engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
-                    host_map=host_map,
-                    context=context, alerting=alerting)
+                    host_map=host_map, context=context, alerting=alerting, web_db=web_db)
+    password = ensure_first_admin(web_db)
+    if password:
+        print(f"Tài khoản quản trị đầu tiên: admin / {password} — hãy đổi mật khẩu sau khi "
+              "đăng nhập (hoặc tạo tài khoản khác: langnghe users create-admin)")
     secret = None
     if alerting is None:
         print(f"Cảnh báo: tắt (không có tệp {args.alerts})")
@@ -58,8 +63,8 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
         except KeyboardInterrupt:
             return 0
         return 0
-    app = create_app(store, web_db=home.root / "web.sqlite",
-                     health=lambda: source_health(home, registry), demo=demo,
+    app = create_app(store, web_db=web_db,
+                     health=lambda: source_health(home, engine.registry), demo=demo,
                      status=status, alerts_db=home.root / "alerts.sqlite" if alerting else None,
                      alerts_secret=secret,
                      outlet_types={s.id: s.type for s in registry.sources},

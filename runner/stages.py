@@ -34,9 +34,21 @@ class IngestReport:
 
 
 def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None = None,
-            due_only: bool = True, timeout: float = 600) -> CrawlReport:
-    """Poll due feeds and crawl new articles; crawled documents land in the home's spool."""
-    return crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout)
+            due_only: bool = True, timeout: float = 600, settings: dict | None = None,
+            env: dict[str, str] | None = None) -> CrawlReport:
+    """Poll due feeds, crawl new articles and run the due connectors (forums, Telegram,
+    YouTube, Facebook, news comments); their documents land in the home's spool. Once a day
+    the evidence captures older than the registry's `capture_retention_days` are deleted."""
+    from crawlers.capture import prune_if_due
+    from crawlers.run import CAPTURE_DIR
+
+    report = crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout,
+                        settings=settings, env=env)
+    try:
+        prune_if_due(home.root / CAPTURE_DIR, registry.capture_retention_days)
+    except OSError:  # evidence retention must not stop collection; retried next cycle
+        log.exception("pruning captures failed")
+    return report
 
 
 def enrich_context(home: Home, watch_path: str | Path | None = DEFAULT_WATCH) -> EnrichContext:

@@ -1,209 +1,174 @@
-"""FastAPI application factory: search, document and source-health pages, and /api/v1.
+"""FastAPI application factory: wires the store, the web database, sign-in and the routers.
 
-The app reads through the store interface and the crawler's health records; it never writes
-configuration (that comes with accounts and roles in the dashboard).
+Server-rendered pages (Jinja2) with progressive enhancement: every page works without
+JavaScript; one static script (static/app.js) adds the live preview of watch topics. Charts are
+inline SVG drawn on the server (web/charts.py). Pages: web/pages.py (overview, search, export,
+document), web/manage.py (topics, alerts, reports, sources, users); JSON: web/api.py.
+
+Access: every path needs a signed-in user except /login, /static and the signed alert
+acknowledgement link. Browsers sign in with a session cookie; scripts with a per-user API token
+(`Authorization: Bearer ln_…`). The JSON API accepts both: the cookie so the dashboard's own
+script can call it (same origin; a POST with the cookie also needs the X-CSRF-Token header), the
+token for everything else (no cookie, so no CSRF).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
-from langnghe.document import VN_TZ, Document
-from langnghe.query import QueryError
-from store.base import Filters, SearchResult, Store
+from langnghe.document import Document
+from store.base import Store
+from web import auth, db
+from web.deps import HERE, Ctx, make_templates, render
 
-HERE = Path(__file__).resolve().parent
-PAGE_SIZE = 20
-MAX_LIMIT = 200  # bound API page size: a page of 200 full documents is ~2 MB
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
-
-
-def _local(value: datetime | None) -> str:
-    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y") if value else "—"
-
-
-def _ago(value: timedelta | None) -> str:
-    if value is None:
-        return "—"
-    minutes = int(value.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} phút"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} giờ"
-    return f"{minutes // (24 * 60)} ngày"
-
-
-def _parse_time(value: str | None, name: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"'{name}' phải là ngày giờ ISO 8601, ví dụ 2026-11-26 "
-                                 f"hoặc 2026-11-26T08:00+07:00") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VN_TZ)
+SESSION_COOKIE = "ln_session"
+LOGIN_COOKIE = "ln_login"  # pre-session CSRF token of the login form (double submit)
+PUBLIC_PATHS = ("/login", "/alerts/ack")
+PUBLIC_PREFIXES = ("/static/",)
 
 
 def doc_json(doc: Document) -> dict[str, Any]:
     return doc.model_dump(mode="json")
 
 
-def create_app(store: Store, *, health: Callable[[], list[Any]] | None = None,
+def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[Any]] | None = None,
                demo: bool = False, status: Callable[[], dict[str, Any]] | None = None,
-               alerts_db: Path | None = None, alerts_secret: bytes | None = None) -> FastAPI:
-    """Build the app over a store; `health()` returns the crawler's per-source health records."""
-    app = FastAPI(title="Lắng Nghe", version="0.1.0", docs_url="/api/docs",
-                  openapi_url="/api/v1/openapi.json")
-    templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters["local"] = _local
-    templates.env.filters["ago"] = _ago
-    templates.env.globals["demo"] = demo
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    health = health or (lambda: [])
+               alerts_db: Path | None = None, alerts_secret: bytes | None = None,
+               outlet_types: dict[str, str] | None = None,
+               recipients: Callable[[], list[dict]] | None = None,
+               secure_cookies: bool = True) -> FastAPI:
+    """Build the app over a store and the web database file `web_db` (created if missing).
 
+    `health()` returns the crawler's per-source health records; `outlet_types` maps source id to
+    outlet type (overview chart); `recipients()` lists alert recipients (read-only page);
+    `secure_cookies=False` only for plain-http localhost.
+    """
+    from web import api, manage, pages
+
+    db.setup(web_db)
+    app = FastAPI(title="Lắng Nghe", version="0.2.0", docs_url=None, redoc_url=None,
+                  openapi_url="/api/v1/openapi.json")
+    app.state.ctx = Ctx(store=store, web_db=Path(web_db), templates=make_templates(demo),
+                        health=health or (lambda: []), status=status, alerts_db=alerts_db,
+                        alerts_secret=alerts_secret, outlet_types=outlet_types or {},
+                        recipients=recipients or (lambda: []), secure_cookies=secure_cookies)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _add_middleware(app, Path(web_db))
+    _add_login(app, Path(web_db), secure_cookies)
+    for module in (pages, manage, api):
+        app.include_router(module.router)
+    _add_error_pages(app)
+    return app
+
+
+def _identify(request: Request, web_db: Path) -> None:
+    request.state.user, request.state.csrf, request.state.via = None, "", None
+    bearer = request.headers.get("authorization", "")
+    if bearer.lower().startswith("bearer "):
+        request.state.user = auth.token_user(web_db, bearer[7:].strip())
+        request.state.via = "token"
+        return
+    cookie = request.cookies.get(SESSION_COOKIE)
+    found = auth.session_user(web_db, cookie) if cookie else None
+    if found:
+        request.state.user, request.state.csrf = found
+        request.state.via = "session"
+
+
+def _add_middleware(app: FastAPI, web_db: Path) -> None:
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+    async def guard(request: Request, call_next):
+        path = request.url.path
+        _identify(request, web_db)
+        public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+        if request.state.user is None and not public:
+            if path.startswith("/api/"):
+                response = JSONResponse({"error": "Cần đăng nhập hoặc API token (Authorization: "
+                                                  "Bearer …)"}, status_code=401)
+            else:
+                target = path + (f"?{request.url.query}" if request.url.query else "")
+                response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        else:
+            response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def run_search(q: str, source: str | None, kind: str | None, since: str | None,
-                   until: str | None, sort: str, limit: int, offset: int) -> SearchResult:
-        if sort not in ("relevance", "newest", "oldest"):
-            raise HTTPException(400, "'sort' phải là relevance, newest hoặc oldest")
-        filters = Filters(since=_parse_time(since, "since"), until=_parse_time(until, "until"),
-                          sources=tuple(s for s in (source or "").split(",") if s),
-                          kinds=tuple(k for k in (kind or "").split(",") if k))
-        return store.search(q, filters, sort=sort, limit=limit, offset=offset)
 
-    @app.get("/", response_class=HTMLResponse)
-    def search_page(request: Request, q: str = "", source: str | None = None,
-                    kind: str | None = None, since: str | None = None, until: str | None = None,
-                    sort: str = "relevance", page: int = Query(1, ge=1, le=500)):
-        error, result = None, SearchResult(0, [])
-        try:
-            result = run_search(q, source, kind, since, until, sort, PAGE_SIZE,
-                                (page - 1) * PAGE_SIZE)
-        except QueryError as exc:
-            error = str(exc)
-        except HTTPException as exc:
-            error = exc.detail
-        pages = max(1, -(-result.total // PAGE_SIZE))
-        return templates.TemplateResponse(request, "search.html", {
-            "q": q, "source": source or "", "kind": kind or "", "since": since or "",
-            "until": until or "", "sort": sort, "page": page, "pages": pages,
-            "result": result, "error": error, "total_docs": store.count(),
-        }, status_code=400 if error else 200)
+def _safe_next(target: str) -> str:
+    # only same-site paths: "//evil.example" or "https://…" would be an open redirect
+    return target if target.startswith("/") and not target.startswith("//") else "/"
 
-    @app.get("/doc/{doc_id}", response_class=HTMLResponse)
-    def document_page(request: Request, doc_id: str):
-        doc = store.get(doc_id)
-        if doc is None:
-            raise HTTPException(404, "Không tìm thấy tài liệu")
-        paragraphs = [p for p in ((doc.nlp.text if doc.nlp else "") or doc.text).split("\n") if p]
-        return templates.TemplateResponse(request, "document.html",
-                                          {"doc": doc, "paragraphs": paragraphs})
 
-    @app.get("/sources", response_class=HTMLResponse)
-    def sources_page(request: Request):
-        return templates.TemplateResponse(request, "sources.html", {
-            "rows": health(), "status": status() if status else {}})
+def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
+    @app.get("/login", include_in_schema=False)
+    def login_page(request: Request, next: str = "/"):
+        # reuse a live token: a second tab (or the favicon's redirect here) must not invalidate
+        # the form already on screen
+        token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+        response = render(request, "login.html", {"next": _safe_next(next), "login_csrf": token})
+        response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                            max_age=3600)
+        return response
 
-    @app.get("/api/v1/search")
-    def api_search(q: str = "", source: str | None = None, kind: str | None = None,
-                   since: str | None = None, until: str | None = None, sort: str = "relevance",
-                   limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)):
-        try:
-            result = run_search(q, source, kind, since, until, sort, limit, offset)
-        except QueryError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return {"total": result.total, "hits": [
-            {**doc_json(h.doc), "score": h.score, "highlights": h.highlights}
-            for h in result.hits]}
+    @app.post("/login", include_in_schema=False)
+    def login(request: Request, username: str = Form(""), password: str = Form(""),
+              csrf: str = Form(""), next: str = Form("/")):
+        expected = request.cookies.get(LOGIN_COOKIE, "")
+        if not expected or not secrets.compare_digest(expected, csrf):
+            raise HTTPException(403, "Biểu mẫu đăng nhập hết hạn: hãy tải lại trang")
+        client = request.client.host if request.client else "?"
+        if auth.locked(web_db, username, client):
+            return _login_error(request, next, "Sai mật khẩu quá nhiều lần: hãy thử lại sau "
+                                "15 phút", 429)
+        found = auth.authenticate(web_db, username.strip(), password, client)
+        if found is None:
+            return _login_error(request, next, "Sai tên đăng nhập hoặc mật khẩu", 401)
+        token, _ = auth.start_session(web_db, found)
+        response = RedirectResponse(_safe_next(next), status_code=303)
+        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                            max_age=auth.SESSION_TTL_S)
+        response.delete_cookie(LOGIN_COOKIE)
+        return response
 
-    @app.get("/api/v1/documents/{doc_id}")
-    def api_document(doc_id: str):
-        doc = store.get(doc_id)
-        if doc is None:
-            raise HTTPException(404, "document not found")
-        return doc_json(doc)
+    @app.post("/logout", include_in_schema=False)
+    def logout(request: Request, csrf: str = Form("")):
+        if request.state.via == "session" and secrets.compare_digest(csrf, request.state.csrf):
+            auth.end_session(web_db, request.cookies[SESSION_COOKIE])
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
 
-    @app.get("/api/v1/sources")
-    def api_sources():
-        return {"sources": [_health_json(h) for h in health()],
-                "status": status() if status else {}}
 
-    @app.get("/api/v1/status")
-    def api_status():
-        return {"documents": store.count(), **(status() if status else {})}
+def _login_error(request: Request, next: str, message: str, code: int):
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
+    return render(request, "login.html", {"next": _safe_next(next), "login_csrf": token,
+                                          "error": message}, status_code=code)
 
-    def open_alerts() -> list[Any]:
-        if alerts_db is None:
-            return []
-        from alerts.outbox import Outbox
 
-        outbox = Outbox(alerts_db)  # one connection per request: the engine thread writes
-        try:
-            return outbox.open_alerts()
-        finally:
-            outbox.close()
-
-    @app.get("/alerts", response_class=HTMLResponse)
-    def alerts_page(request: Request):
-        from alerts.render import text_body
-
-        rows = [(a, text_body(a)) for a in open_alerts()]
-        return templates.TemplateResponse(request, "alerts.html", {
-            "rows": rows, "enabled": alerts_db is not None})
-
-    @app.get("/alerts/ack", response_class=HTMLResponse)
-    def alerts_ack(request: Request, alert: str, by: str, token: str):
-        from alerts.ack import acknowledge_with_token
-        from alerts.outbox import Outbox
-
-        if alerts_db is None or alerts_secret is None:
-            raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
-        outbox = Outbox(alerts_db)
-        try:
-            ok = acknowledge_with_token(outbox, alerts_secret, alert, by, token,
-                                        datetime.now(VN_TZ))
-        finally:
-            outbox.close()
-        if not ok:
-            raise HTTPException(403, "Liên kết xác nhận không hợp lệ hoặc đã hết hiệu lực")
-        return templates.TemplateResponse(request, "error.html", {
-            "message": f"Đã ghi nhận: {by} đã tiếp nhận cảnh báo."})
-
-    @app.get("/api/v1/alerts")
-    def api_alerts():
-        return {"alerts": [a.to_dict() for a in open_alerts()]}
-
+def _add_error_pages(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return templates.TemplateResponse(request, "error.html", {"message": exc.detail},
-                                          status_code=exc.status_code)
-
-    return app
+        return render(request, "error.html", {"message": exc.detail},
+                      status_code=exc.status_code)
 
 
-def _health_json(row: Any) -> dict[str, Any]:
-    data = dict(vars(row)) if not isinstance(row, dict) else dict(row)
-    for key, value in data.items():
-        if isinstance(value, datetime):
-            data[key] = value.isoformat()
-        elif isinstance(value, timedelta):
-            data[key] = value.total_seconds()
-    return data
+def recipients(config: Any) -> list[dict]:
+    """Alert recipients of an alerts.config.AlertsConfig, for the read-only list on /alerts."""
+    return [{"group": g.name, "name": r.name,
+             "channels": ", ".join(c for c in ("email", "telegram", "webhook") if getattr(r, c))}
+            for g in config.groups for r in g.recipients]

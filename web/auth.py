@@ -7,8 +7,8 @@
 - CSRF: one random token per session, required in the `csrf` field of every POST form (or the
   `X-CSRF-Token` header for JSON calls made with the session cookie).
 - API tokens: per user, shown once, stored as SHA-256, sent as `Authorization: Bearer …`.
-- Login throttling: MAX_FAILURES wrong passwords per username or per client address within
-  FAILURE_WINDOW_S lock further attempts until the window passes.
+- Login throttling: MAX_FAILURES wrong passwords for a username (or MAX_FAILURES_PER_ADDRESS
+  from one client address) within FAILURE_WINDOW_S lock further attempts until the window passes.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ ROLES = ("viewer", "analyst", "admin")  # each role can do everything the ones b
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # RFC 7914 interactive-login parameters
 SCRYPT_MAXMEM = 64 * 2**20  # n*r*128 = 16 MiB needed; OpenSSL's default 32 MiB cap is tight
 SESSION_TTL_S = 12 * 3600  # one working day; staff log in again each morning
-MAX_FAILURES = 5  # wrong passwords before the lock: enough for typos, too few for guessing
+MAX_FAILURES = 5  # wrong passwords per account before the lock: enough for typos, not guessing
+MAX_FAILURES_PER_ADDRESS = 20  # per client address: an office behind one NAT has many users
 FAILURE_WINDOW_S = 15 * 60  # lock lasts until the oldest counted failure is 15 minutes old
 MIN_PASSWORD = 10  # characters; long passphrases beat complex short ones (NIST SP 800-63B)
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -125,10 +126,12 @@ def locked(db_path: str | Path, username: str, client: str) -> bool:
     since = time.time() - FAILURE_WINDOW_S
     with db.connect(db_path) as con:
         con.execute("DELETE FROM login_failures WHERE at < ?", (since,))
-        for key in _throttle_keys(username, client):
+        limits = zip(_throttle_keys(username, client), (MAX_FAILURES, MAX_FAILURES_PER_ADDRESS),
+                     strict=True)
+        for key, limit in limits:
             n = con.execute("SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?",
                             (key, since)).fetchone()[0]
-            if n >= MAX_FAILURES:
+            if n >= limit:
                 return True
     return False
 

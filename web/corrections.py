@@ -32,7 +32,8 @@ def record(db_path: str | Path, doc: Document, field: str, new: str, by: str) ->
     text = "\n".join(p for p in (doc.title, doc.lead, doc.text) if p)[:TEXT_KEPT]
     with db.connect(db_path) as con:
         con.execute("INSERT INTO corrections(doc_id, field, old, new, username, at, text) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (doc.id, field, old, new, by, db.now_iso(), text))
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (doc.id, field, old, new, by, db.now_iso(), text))
 
 
 def current(doc: Document, field: str) -> str | None:

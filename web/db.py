@@ -51,15 +51,26 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+_READY: set[str] = set()  # databases whose tables exist (checked once per process)
+
+
 def setup(path: str | Path) -> None:
     """Create the tables (safe on every start)."""
-    with connect(path) as con:
+    con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    try:
         con.executescript(SCHEMA)
+    finally:
+        con.close()
+    _READY.add(str(Path(path).resolve()))
 
 
 @contextmanager
 def connect(path: str | Path) -> Iterator[sqlite3.Connection]:
-    """One transaction on a fresh connection: committed on success, rolled back on error."""
+    """One transaction on a fresh connection: committed on success, rolled back on error.
+
+    The tables are created on first use, so the CLI and the engine can use a fresh home."""
+    if str(Path(path).resolve()) not in _READY:
+        setup(path)
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     try:
         con.execute("PRAGMA journal_mode=WAL")

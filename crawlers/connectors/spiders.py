@@ -32,9 +32,13 @@ from twisted.python.failure import Failure
 from crawlers.capture import WarcCapture
 from crawlers.connectors import telegram, xenforo
 from crawlers.connectors.state import ConnectorState
+from crawlers.context import classify
 from langnghe.document import Document
+from langnghe.spool import Spool
 
 _PAGE = re.compile(r"/page-(\d+)")
+MAX_ERRORS = 20  # per spider in a report: enough to diagnose, bounded for the console
+SPOOL_BATCH = 20  # documents per spool batch (as the news crawl)
 THREAD_PAGES = 10  # per thread per visit: 200 posts; a busier thread continues next visit
 TELEGRAM_PAGES = 3  # older preview pages (20 messages each) to close a gap after a pause
 DEFAULT_SETTINGS = {  # under the job's own settings
@@ -44,7 +48,8 @@ DEFAULT_SETTINGS = {  # under the job's own settings
     "COOKIES_ENABLED": False,  # logged-out, anonymous reading only
     "TELNETCONSOLE_ENABLED": False,
     "USER_AGENT": "LangNghe/0.1 (+https://github.com/langnghe; press monitoring)",
-    "ITEM_PIPELINES": {"crawlers.connectors.spiders.DocumentsFilePipeline": 300},
+    "ITEM_PIPELINES": {"crawlers.connectors.spiders.DocumentsFilePipeline": 300,
+                       "crawlers.connectors.spiders.SpoolItemsPipeline": 310},
 }
 
 
@@ -58,38 +63,51 @@ class StatefulSpider(Spider):
 
     platform = ""
 
+    def __init__(self, status_key: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.status_key = status_key  # the source id the run's status is kept under
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args, **kwargs) -> StatefulSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.state = ConnectorState(settings.get("LANGNGHE_CONNECTOR_STATE"))
         capture_dir = settings.get("LANGNGHE_CAPTURE_DIR")
-        spider.capture = WarcCapture(capture_dir) if capture_dir else None
-        spider.errors = []
+        spider.capture = WarcCapture(capture_dir, prefix=spider.name) if capture_dir else None
+        spider.errors, spider.found, spider.spooled = [], 0, 0
         return spider
 
     def closed(self, reason: str) -> None:
         status = "ok" if not self.errors else self.errors[-1].split(":", 1)[0]
         message = "; ".join(self.errors[-3:]) or f"finished ({reason})"
-        self.state.set_status(self.name, status, message, time.time())
+        self.state.set_status(self.status_key or self.name, status, message, time.time())
         self.state.close()
+        report_dir = self.settings.get("LANGNGHE_REPORT_DIR")
+        if report_dir:
+            report = {"found": self.found, "new": self.spooled, "failed": len(self.errors),
+                      "errors": self.errors[:MAX_ERRORS], "status": status, "message": message}
+            path = Path(report_dir) / f"{self.status_key or self.name}.json"
+            path.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
 
     def failed(self, failure: Failure) -> None:
-        response = getattr(failure.value, "response", None)
-        error_class = f"http {response.status}" if response is not None else "network"
-        self.errors.append(f"{error_class}: {failure.request.url}")
+        error_class, message = classify(failure)
+        self.errors.append(f"{error_class}: {message} ({failure.request.url})")
         self.logger.warning("%s: %s", error_class, failure.request.url)
 
     def emit(self, response: Response, docs: list[Document]):
         """Items for the documents not seen before; the page is captured when it yielded any."""
         fresh = [d for d in docs if not self.state.seen(self.platform, d.id)]
+        self.found += len(fresh)
         ref = None
         if fresh and self.capture is not None:
+            fetched_at = datetime.now(UTC)
             ref = self.capture.capture(
                 response.url, response.status,
                 [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in
                  response.headers.items() for v in vs],
-                response.body, datetime.now(UTC))
+                response.body, fetched_at)
+            for doc in fresh:
+                doc.capture = ref.as_capture(fetched_at)
         self.state.mark_seen(self.platform, [d.id for d in fresh])
         for doc in fresh:
             yield {"document": doc, "capture": ref}
@@ -100,9 +118,10 @@ class XenForoSpider(StatefulSpider):
     platform = "xenforo"
 
     def __init__(self, forums: list[str] = (), threads: list[str] = (), source_id: str = "voz",
-                 **kwargs):
+                 thread_pages: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.forums, self.threads, self.source_id = list(forums), list(threads), source_id
+        self.thread_pages = thread_pages
 
     async def start(self):
         for url in self.forums:
@@ -114,7 +133,7 @@ class XenForoSpider(StatefulSpider):
         known = self.state.get(f"xf:thread:{thread}") or {}
         page = int(known.get("page", 1))
         url = thread if page <= 1 else f"{thread}page-{page}"
-        pages = self.settings.getint("LANGNGHE_THREAD_PAGES", THREAD_PAGES)
+        pages = self.thread_pages or self.settings.getint("LANGNGHE_THREAD_PAGES", THREAD_PAGES)
         return Request(url, callback=self.parse_thread, errback=self.failed, dont_filter=True,
                        meta={"thread": thread, "entry": entry, "pages_left": pages})
 
@@ -177,6 +196,44 @@ class TelegramSpider(StatefulSpider):
             yield response.follow(older, callback=self.parse_preview, errback=self.failed,
                                   dont_filter=True,
                                   meta={**meta, "pages_left": meta["pages_left"] - 1})
+
+
+class SpoolItemsPipeline:
+    """Writes the items' documents (capture attached) to the spool `LANGNGHE_SPOOL` in batches.
+
+    Items are marked seen when parsed, so a crawl killed mid-batch loses at most one batch.
+    """
+
+    def __init__(self, spool: str, batch_size: int):
+        self.spool, self.batch_size = Spool(spool), batch_size
+        self.batch: list[tuple[Spider, Document]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SpoolItemsPipeline:
+        from scrapy.exceptions import NotConfigured
+        path = crawler.settings.get("LANGNGHE_SPOOL")
+        if not path:
+            raise NotConfigured("LANGNGHE_SPOOL is not set")
+        pipeline = cls(path, crawler.settings.getint("LANGNGHE_SPOOL_BATCH", SPOOL_BATCH))
+        pipeline.crawler = crawler
+        return pipeline
+
+    def process_item(self, item: dict) -> dict:
+        self.batch.append((self.crawler.spider, item["document"]))
+        if len(self.batch) >= self.batch_size:
+            self.flush()
+        return item
+
+    def close_spider(self) -> None:
+        self.flush()
+
+    def flush(self) -> None:
+        if not self.batch:
+            return
+        batch, self.batch = self.batch, []
+        self.spool.put(doc for _, doc in batch)
+        for spider, _ in batch:
+            spider.spooled += 1
 
 
 class DocumentsFilePipeline:

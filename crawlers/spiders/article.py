@@ -88,8 +88,18 @@ class ArticleSteps(Spider):
         if canonical != meta["entry_url"] and self.ctx.state.seen(canonical):
             self.ctx.state.mark_seen(seen, source.id, time.time())
             return  # the same article reached under another URL
-        yield {"document": self._document(page, source, meta, response.url, canonical),
-               "seen": seen}
+        doc = self._document(page, source, meta, response.url, canonical)
+        if self.ctx.capture is not None:
+            doc.capture = self._capture(response, doc.fetched_at)
+        yield {"document": doc, "seen": seen}
+
+    def _capture(self, response: Response, fetched_at: datetime):
+        """Keep the page exactly as parsed (its real URL, headers and body) as a WARC record."""
+        headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                   for k, values in response.headers.items() for v in values]
+        ref = self.ctx.capture.capture(response.url, response.status, headers, response.body,
+                                       fetched_at)
+        return ref.as_capture(fetched_at)
 
     def _document(self, page, source: Source, meta: dict, url: str, canonical: str) -> Document:
         published = page.published_at or check_published(meta.get("listed"), url=url)

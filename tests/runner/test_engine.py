@@ -17,7 +17,22 @@ from tests.runner.conftest import free_port
 pytestmark = pytest.mark.slow
 
 
+def api_token(home) -> dict:
+    """An administrator and an API token in the home's web DB, before the engine starts."""
+    from web.auth import create_admin, create_api_token, list_users
+
+    db = home / "web.sqlite"
+    home.mkdir(parents=True, exist_ok=True)
+    if not list_users(db):
+        create_admin(db, "admin", "mat-khau-dai-du")
+    return {"Authorization": "Bearer " + create_api_token(db, "admin", "e2e", "test")}
+
+
+HEADERS: dict = {}
+
+
 def start_engine(home, sources, host_map, port, interval=2):
+    HEADERS.update(api_token(home))
     cmd = [sys.executable, "-m", "runner.cli", "run", "--home", str(home), "--sources",
            str(sources), "--host-map", str(host_map), "--port", str(port), "--interval",
            str(interval)]
@@ -27,7 +42,7 @@ def start_engine(home, sources, host_map, port, interval=2):
 
 def search(port, q="", limit=100):
     response = httpx.get(f"http://127.0.0.1:{port}/api/v1/search",
-                         params={"q": q, "limit": limit}, timeout=10)
+                         params={"q": q, "limit": limit}, timeout=10, headers=HEADERS)
     response.raise_for_status()
     return response.json()
 
@@ -64,9 +79,11 @@ def test_engine_crawls_indexes_and_serves_search(replay, tmp_path):
         assert sorted(h["url"] for h in result["hits"]) == urls
         gia_vang = search(port, "gia vang")  # typed without diacritics
         assert any("Giá vàng" in h["title"] for h in gia_vang["hits"])
-        page = httpx.get(f"http://127.0.0.1:{port}/", params={"q": "Trung Đông"}, timeout=10)
+        page = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "Trung Đông"},
+                         timeout=10, headers=HEADERS)
         assert page.status_code == 200 and "<mark>" in page.text
-        health = httpx.get(f"http://127.0.0.1:{port}/api/v1/sources", timeout=10).json()
+        health = httpx.get(f"http://127.0.0.1:{port}/api/v1/sources", timeout=10,
+                           headers=HEADERS).json()
         assert {row["status"] for row in health["sources"]} == {"ok"}
     finally:
         output = stop(proc)
@@ -100,6 +117,7 @@ def test_engine_offline_reports_unreachable_sources_in_one_line(tmp_path):
     sources.write_text("sources:\n  - id: dead\n    name: Dead\n    homepage: https://dead.invalid\n"
                        "    feeds:\n      - url: https://dead.invalid/rss.xml\n", encoding="utf-8")
     port = free_port()
+    HEADERS.update(api_token(tmp_path / "home"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "runner.cli", "run", "--home", str(tmp_path / "home"),
          "--sources", str(sources), "--port", str(port), "--interval", "2"],
@@ -107,10 +125,10 @@ def test_engine_offline_reports_unreachable_sources_in_one_line(tmp_path):
         start_new_session=True)
     try:
         health = wait_for(lambda: [r for r in httpx.get(
-            f"http://127.0.0.1:{port}/api/v1/sources", timeout=5).json()["sources"]
-            if r.get("last_error")], timeout=90)
+            f"http://127.0.0.1:{port}/api/v1/sources", timeout=5, headers=HEADERS
+        ).json()["sources"] if r.get("last_error")], timeout=90)
         assert health[0]["status"] in ("failing", "never")
-        page = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=5)
+        page = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=5, headers=HEADERS)
         assert "Dead" in page.text
     finally:
         output = stop(proc)

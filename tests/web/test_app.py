@@ -1,48 +1,8 @@
-"""The web app over a real SQLite store, through FastAPI's test client (real ASGI app)."""
+"""The web app over a real SQLite store, through FastAPI's test client (real ASGI app).
+
+Fixtures (tests/web/conftest.py): `client` is an analyst signed in through the login form."""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta
-from types import SimpleNamespace
-
-import pytest
-from fastapi.testclient import TestClient
-
-from langnghe.document import VN_TZ, Document, document_id
-from nlp.pipeline import enrich
-from store.sqlite import SqliteStore
-from web.app import create_app
-
-NOW = datetime.now(VN_TZ)
-
-
-def doc(n, title, text, source="vnexpress", hours_ago=1):
-    url = f"https://{source}.vn/bai-{n}.html"
-    return Document(id=document_id(url), url=url, canonical_url=url, source_id=source,
-                    source_name=source.title(), title=title, text=text,
-                    published_at=NOW - timedelta(hours=hours_ago))
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "store.sqlite")
-    s.upsert(enrich([
-        doc(1, "Mưa lũ ở Thanh Hóa", "Người dân huyện Mường Lát sơ tán khẩn cấp."),
-        doc(2, "Giá vàng giảm mạnh", "Giá vàng trong nước tiếp tục giảm.", source="dantri"),
-        doc(3, '<script>alert("x")</script> tin giả',
-            "Nội dung <img src=x onerror=alert(1)> độc hại"),
-    ]))
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def client(store):
-    health = [{"source_id": "vnexpress", "name": "VnExpress <b>", "status": "failing",
-               "last_success": None, "last_error": "DNS: name not resolved",
-               "last_error_at": NOW, "items_24h": 0, "silent_for": None}]
-    app = create_app(store, health=lambda: [SimpleNamespace(**row) for row in health])
-    return TestClient(app)
 
 
 def test_api_search_finds_documents_without_diacritics(client):
@@ -99,7 +59,7 @@ def test_search_page_shows_query_error_message(client):
 
 
 def test_every_page_sets_a_content_security_policy(client):
-    for path in ("/", "/sources", "/api/v1/search"):
+    for path in ("/", "/search", "/sources", "/api/v1/search", "/login"):
         csp = client.get(path).headers["content-security-policy"]
         assert "script-src 'self'" in csp and "object-src 'none'" in csp
 

@@ -1,0 +1,312 @@
+"""Working pages: watch topics, alerts, reports, sources, users and the audit log."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+
+from langnghe.document import VN_TZ
+from web import auth, charts, db, overview, sources_admin, topics
+from web.auth import User
+from web.deps import CSRF, Ctx, ctx, render, require
+from web.labels import OUTLET_VI, SENTIMENT_VI
+from web.parallel import gather
+
+router = APIRouter(include_in_schema=False)
+MUTE_CHOICES = {"1h": timedelta(hours=1), "8h": timedelta(hours=8), "1d": timedelta(days=1),
+                "7d": timedelta(days=7)}  # an afternoon, a working day, a day, a week
+
+
+def _outbox(c: Ctx):
+    from alerts.outbox import Outbox
+
+    if c.alerts_db is None:
+        return None
+    return Outbox(c.alerts_db)  # one connection per request: the engine thread writes
+
+
+def open_alerts(c: Ctx) -> list:
+    outbox = _outbox(c)
+    if outbox is None:
+        return []
+    try:
+        return outbox.open_alerts()
+    finally:
+        outbox.close()
+
+
+def topic_of(alert) -> str | None:
+    """The watch topic an alert is about ("spike:topic:<id>"), if any."""
+    parts = alert.key.split(":")
+    return parts[parts.index("topic") + 1] if "topic" in parts[:-1] else None
+
+
+def _back(path: str):
+    return RedirectResponse(path, status_code=303)
+
+
+# ---- watch topics ---------------------------------------------------------------------------
+
+@router.get("/topics")
+def topics_page(request: Request, edit: str | None = None):
+    c = ctx(request)
+    rows = topics.list_topics(c.web_db)
+    current = next((r for r in rows if r["id"] == edit), None)
+    return render(request, "topics.html", {"rows": rows, "current": current,
+                                           "muted": topics.muted_topics(c.web_db,
+                                                                        datetime.now(VN_TZ))})
+
+
+@router.post("/topics")
+def save_topic(request: Request, id: str = Form(""), name: str = Form(""), query: str = Form(""),
+               _: None = CSRF, who: User = Depends(require("analyst"))):
+    c = ctx(request)
+    try:
+        item = topics.save_topic(c.web_db, id, name, query, who.username)
+    except topics.TopicInputError as exc:
+        return render(request, "topics.html", {
+            "rows": topics.list_topics(c.web_db), "error": str(exc), "muted": {},
+            "current": {"id": id, "name": name, "query": query}}, status_code=400)
+    return _back(f"/topics/{item.id}")
+
+
+@router.get("/topics/{tid}")
+def topic_page(request: Request, tid: str, range: str = "7d"):
+    c = ctx(request)
+    row = next((r for r in topics.list_topics(c.web_db) if r["id"] == tid), None)
+    if row is None:
+        raise HTTPException(404, "Không có chủ đề này")
+    p = overview.period(range if range in overview.RANGES else "7d", None, None,
+                        datetime.now(VN_TZ))
+    query = f'topic:"{tid}" OR ({row["query"]})'  # new topics match before the next ingest
+    f = p.filters()
+    got = gather(volume=lambda: c.store.histogram(query, f, p.interval),
+                 outlets=lambda: c.store.counts_by("source", query, f, limit=10),
+                 entities=lambda: c.store.counts_by("entity", query, f, limit=10),
+                 latest=lambda: c.store.search(query, f, sort="newest", limit=10).hits,
+                 alerts=lambda: [a for a in open_alerts(c) if topic_of(a) == tid],
+                 **overview.sentiment_calls(c.store, p, query))
+    return render(request, "topic.html", {
+        "t": row, "p": p, "range": p.key, "query": query, "latest": got["latest"],
+        "volume": charts.line_chart({"Số tin": got["volume"]}, "Số tin của chủ đề",
+                                    hourly=p.hourly),
+        "sentiment": charts.line_chart(
+            {SENTIMENT_VI[k]: v for k, v in overview.sentiment_series(got).items()},
+            "Sắc thái", colors={SENTIMENT_VI[k]: v for k, v in charts.SENTIMENT_COLORS.items()},
+            hourly=p.hourly),
+        "outlets": charts.bar_list(got["outlets"], "Nguồn"),
+        "entities": charts.bar_list(got["entities"], "Thực thể", color=charts.PALETTE[4]),
+        "alerts": got["alerts"],
+        "muted": topics.muted_topics(c.web_db, datetime.now(VN_TZ)).get(tid),
+        "mute_choices": MUTE_CHOICES})
+
+
+@router.post("/topics/{tid}/delete")
+def delete_topic(request: Request, tid: str, _: None = CSRF,
+                 who: User = Depends(require("analyst"))):
+    topics.delete_topic(ctx(request).web_db, tid, who.username)
+    return _back("/topics")
+
+
+@router.post("/topics/{tid}/mute")
+def mute_topic(request: Request, tid: str, period: str = Form(...), _: None = CSRF,
+               who: User = Depends(require("analyst"))):
+    if period not in MUTE_CHOICES:
+        raise HTTPException(400, f"Thời hạn phải là một trong: {', '.join(MUTE_CHOICES)}")
+    now = datetime.now(VN_TZ)
+    topics.mute(ctx(request).web_db, tid, now + MUTE_CHOICES[period], now, who.username)
+    return _back(f"/topics/{tid}")
+
+
+# ---- alerts ---------------------------------------------------------------------------------
+
+@router.get("/alerts")
+def alerts_page(request: Request):
+    c = ctx(request)
+    return render(request, "alerts.html", {"rows": open_alerts(c),
+                                           "enabled": c.alerts_db is not None,
+                                           "recipients": c.recipients()})
+
+
+@router.get("/alerts/ack")
+def alerts_ack(request: Request, alert: str, by: str, token: str):
+    """The signed link sent in alert messages: works without signing in."""
+    from alerts.ack import acknowledge_with_token
+
+    c = ctx(request)
+    outbox = _outbox(c)
+    if outbox is None or c.alerts_secret is None:
+        raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
+    try:
+        ok = acknowledge_with_token(outbox, c.alerts_secret, alert, by, token,
+                                    datetime.now(VN_TZ))
+    finally:
+        outbox.close()
+    if not ok:
+        raise HTTPException(403, "Liên kết xác nhận không hợp lệ hoặc đã hết hiệu lực")
+    return render(request, "error.html", {"message": f"Đã ghi nhận: {by} đã tiếp nhận cảnh báo."})
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(request: Request, alert_id: str):
+    outbox = _outbox(ctx(request))
+    if outbox is None:
+        raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
+    try:
+        alert, deliveries = outbox.get(alert_id), outbox.deliveries(alert_id)
+    finally:
+        outbox.close()
+    if alert is None:
+        raise HTTPException(404, "Không có cảnh báo này")
+    return render(request, "alert.html", {"a": alert, "deliveries": deliveries,
+                                          "topic": topic_of(alert), "mute_choices": MUTE_CHOICES})
+
+
+@router.post("/alerts/{alert_id}/ack")
+def ack_alert(request: Request, alert_id: str, _: None = CSRF,
+              who: User = Depends(require("analyst"))):
+    outbox = _outbox(ctx(request))
+    if outbox is None:
+        raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
+    try:
+        outbox.acknowledge(alert_id, who.username, datetime.now(VN_TZ))
+    finally:
+        outbox.close()
+    return _back(f"/alerts/{alert_id}")
+
+
+# ---- reports --------------------------------------------------------------------------------
+
+DIGEST_TTL_S = 300  # the digest sums 24 hours: five minutes of staleness changes nothing
+
+
+def _digest(c: Ctx) -> dict:
+    from alerts.digest import build_digest
+
+    cached = c.cache.get("digest")
+    if cached and time.monotonic() - cached[0] < DIGEST_TTL_S:
+        return cached[1]
+    outbox = _outbox(c)
+    try:
+        data = build_digest(c.store, datetime.now(VN_TZ), outbox, c.health())
+    finally:
+        if outbox:
+            outbox.close()
+    c.cache["digest"] = (time.monotonic(), data)
+    return data
+
+
+@router.get("/reports")
+def digest_page(request: Request):
+    c = ctx(request)
+    return render(request, "reports.html", {"d": _digest(c),
+                                            "topics": topics.list_topics(c.web_db)})
+
+
+@router.get("/reports/print")
+def print_report(request: Request, since: str = "", until: str = "", topic: str = ""):
+    c = ctx(request)
+    try:
+        p = overview.period("custom", since, until, datetime.now(VN_TZ))
+    except overview.RangeError as exc:
+        raise HTTPException(400, str(exc)) from None
+    row = next((r for r in topics.list_topics(c.web_db) if r["id"] == topic), None)
+    query = f'topic:"{topic}" OR ({row["query"]})' if row else ""
+    f = p.filters()
+    got = gather(total=lambda: c.store.search(query, f, limit=0, highlight=False).total,
+                 volume=lambda: c.store.histogram(query, f, p.interval),
+                 sentiment=lambda: c.store.counts_by("sentiment", query, f),
+                 domains=lambda: c.store.counts_by("domain", query, f),
+                 outlets=lambda: c.store.counts_by("source", query, f, limit=10),
+                 story_counts=lambda: c.store.counts_by("story", query, f,
+                                                        limit=overview.TOP_STORIES),
+                 latest=lambda: c.store.search(query, f, sort="newest", limit=15,
+                                               highlight=False).hits)
+    return render(request, "report_print.html", {
+        **got, "p": p, "t": row, "since": since, "until": until,
+        "volume": charts.line_chart({"Số tin": got["volume"]}, "Số tin", hourly=p.hourly),
+        "stories": overview.top_stories(c.store, p, got["story_counts"])})
+
+
+# ---- sources --------------------------------------------------------------------------------
+
+@router.get("/sources")
+def sources_page(request: Request):
+    c = ctx(request)
+    overrides = sources_admin.source_overrides(c.web_db)
+    return render(request, "sources.html", {
+        "rows": c.health(), "status": c.status() if c.status else {},
+        "disabled": {o["source_id"] for o in overrides if o["action"] == "disable"},
+        "added": [o for o in overrides if o["action"] == "add"], "types": OUTLET_VI})
+
+
+@router.post("/sources")
+def add_source(request: Request, id: str = Form(""), name: str = Form(""),
+               type: str = Form("local"), homepage: str = Form(""), feed: str = Form(""),
+               _: None = CSRF, who: User = Depends(require("admin"))):
+    c = ctx(request)
+    spec = {"id": id.strip(), "name": name.strip(), "type": type, "homepage": homepage.strip(),
+            "feeds": [u.strip() for u in feed.split() if u.strip()]}
+    try:
+        sources_admin.add_source(c.web_db, spec, who.username)
+    except sources_admin.SourceInputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back("/sources")
+
+
+@router.post("/sources/{source_id}/toggle")
+def toggle_source(request: Request, source_id: str, disable: str = Form("1"), _: None = CSRF,
+                  who: User = Depends(require("admin"))):
+    sources_admin.set_disabled(ctx(request).web_db, source_id, disable == "1", who.username)
+    return _back("/sources")
+
+
+# ---- users, tokens, audit -------------------------------------------------------------------
+
+@router.get("/admin/users")
+def users_page(request: Request, who: User = Depends(require("admin"))):
+    return render(request, "users.html", {"users": auth.list_users(ctx(request).web_db),
+                                          "roles": auth.ROLES})
+
+
+@router.post("/admin/users")
+def create_user(request: Request, username: str = Form(""), password: str = Form(""),
+                role: str = Form("viewer"), _: None = CSRF,
+                who: User = Depends(require("admin"))):
+    try:
+        auth.create_user(ctx(request).web_db, username.strip(), password, role, who.username)
+    except auth.AuthError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back("/admin/users")
+
+
+@router.post("/admin/users/{username}")
+def update_user(request: Request, username: str, role: str = Form(...),
+                active: str = Form("1"), _: None = CSRF, who: User = Depends(require("admin"))):
+    try:
+        auth.set_role(ctx(request).web_db, username, role, active == "1", who.username)
+    except auth.AuthError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _back("/admin/users")
+
+
+@router.get("/account")
+def account_page(request: Request):
+    return render(request, "account.html", {})
+
+
+@router.post("/account/token")
+def new_token(request: Request, label: str = Form("api"), _: None = CSRF):
+    me = request.state.user
+    token = auth.create_api_token(ctx(request).web_db, me.username, label.strip()[:64], me.username)
+    return render(request, "account.html", {"token": token})
+
+
+@router.get("/admin/audit")
+def audit_page(request: Request, who: User = Depends(require("admin"))):
+    with db.connect(ctx(request).web_db) as con:
+        rows = [dict(r) for r in con.execute("SELECT * FROM audit ORDER BY id DESC LIMIT 500")]
+    return render(request, "audit.html", {"rows": rows})
