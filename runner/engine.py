@@ -45,8 +45,8 @@ class CycleSummary:
         if self.error:
             return f"{stamp} chu kỳ {self.number}: LỖI {self.error}"
         text = (f"{stamp} chu kỳ {self.number}: tìm thấy {self.found}, mới {self.new}, "
-                f"lỗi {self.failed}, đã lập chỉ mục {self.indexed}, cảnh báo {self.alerts} "
-                f"({self.seconds:.1f} s)")
+                f"lỗi {self.failed}, đã lập chỉ mục {self.indexed}, "
+                f"cảnh báo đang mở {self.alerts} ({self.seconds:.1f} s)")
         active = [f"{sid} {st.get('found', 0)}/{st.get('new', 0)}/{st.get('failed', 0)}"
                   for sid, st in sorted(self.per_source.items())
                   if st.get("found") or st.get("failed")]
@@ -126,7 +126,7 @@ class Engine:
             try:
                 report = stages.detect_and_deliver(self.alerting, self.store, self.registry,
                                                    self.home, datetime.now(UTC))
-                summary.alerts = report.alerts
+                summary.alerts = report.open
             except Exception as exc:
                 log.exception("alerting failed")
                 summary.error = f"cảnh báo: {exc}"

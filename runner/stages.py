@@ -96,7 +96,8 @@ class Alerting:
 
 @dataclass
 class AlertReport:
-    alerts: int = 0
+    alerts: int = 0  # detections this cycle (new incidents and updates of open ones)
+    open: int = 0  # incidents open after this cycle
     sent: int = 0
     failed: int = 0
 
@@ -128,4 +129,5 @@ def detect_and_deliver(setup: Alerting, store: Store, registry: Registry, home: 
     if setup.config.digest.groups and digest.digest_due(setup.config, now, None):
         digest.queue_digest(setup.outbox, store, setup.config, now, source_health=health)
     sent = deliver_pending(setup.outbox, setup.channels, now, setup.config)
-    return AlertReport(alerts=len(found), sent=sent.sent, failed=sent.failed)
+    return AlertReport(alerts=len(found), open=len(setup.outbox.open_alerts()), sent=sent.sent,
+                       failed=sent.failed)
