@@ -68,21 +68,26 @@ class CrawlContext:
         self.inflight: set[str] = set()  # canonical URLs scheduled in this run
         self.listening_sockets: int | None = None
         self.close_reasons: list[str] = []  # Scrapy's finish reason per spider
+        # outlets outside the registry found by keyword discovery (id 'discovered:<domain>')
+        self.discovered: dict[str, Source] = {}
 
     def source(self, source_id: str) -> Source:
-        source = self.registry.get(source_id)
+        source = self.registry.get(source_id) or self.discovered.get(source_id)
         if source is None:
             raise KeyError(f"unknown source id {source_id!r}")
         return source
 
     def error(self, source_id: str, error_class: str, message: str, url: str = "",
-              feed_level: bool = True) -> None:
-        """Count and record a failure; the first dns/connect failure marks the source dead."""
+              feed_level: bool = True, stats_key: str | None = None) -> None:
+        """Count and record a failure; the first dns/connect failure marks the source dead.
+
+        `stats_key` counts it in the report under another id than the source's (discovered
+        articles count under their discovery topic)."""
         if error_class in UNREACHABLE and source_id in self.dead:
             return  # one error per unreachable source, not one per request
         if error_class in UNREACHABLE:
             self.dead.add(source_id)
-        stats = self.stats.setdefault(source_id, SourceStats())
+        stats = self.stats.setdefault(stats_key or source_id, SourceStats())
         stats.failed += 1
         line = f"{error_class}: {message}" + (f" ({url})" if url else "")
         if len(stats.errors) < MAX_ERRORS_KEPT:
@@ -91,12 +96,12 @@ class CrawlContext:
         log.warning("source %s: %s", source_id, line)
 
     def failure(self, failure: Failure, source_id: str, url: str,
-                feed_level: bool = True) -> str | None:
+                feed_level: bool = True, stats_key: str | None = None) -> str | None:
         """Record a request failure; returns its class (None when deliberately ignored)."""
         if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
             return None  # robots.txt or a dead source: not a new error
         error_class, message = classify(failure)
-        self.error(source_id, error_class, message, url, feed_level)
+        self.error(source_id, error_class, message, url, feed_level, stats_key)
         return error_class
 
 

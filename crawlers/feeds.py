@@ -1,6 +1,7 @@
 """Feed parsing: RSS 0.9x/1.0/2.0 and Atom through feedparser, JSON Feed by hand.
 
-`parse_feed(body) -> FeedResult`: entries (link, title, summary, published) and, when the
+`parse_feed(body) -> FeedResult`: entries (link, title, summary, published, and the RSS
+`<source url="…">name</source>` an aggregator names the outlet with) and, when the
 document is not a feed at all, an error saying what was expected.
 """
 
@@ -21,6 +22,8 @@ class Entry:
     title: str = ""
     summary: str = ""
     published: datetime | None = None
+    source_url: str = ""  # RSS <source url>: the outlet an aggregator (Google News) links to
+    source_name: str = ""
 
 
 @dataclass
@@ -67,8 +70,11 @@ def parse_feed(body: bytes) -> FeedResult:
         link = item.get("link") or (item.get("id") if str(item.get("id", "")).startswith("http")
                                     else "")
         if link:
+            origin = item.get("source") or {}
             entries.append(Entry(link=link.strip(), title=item.get("title", ""),
                                  summary=item.get("summary", ""),
                                  published=_struct_time(item.get("published_parsed")
-                                                        or item.get("updated_parsed"))))
+                                                        or item.get("updated_parsed")),
+                                 source_url=str(origin.get("href") or ""),
+                                 source_name=str(origin.get("title") or "").strip()))
     return FeedResult(entries=entries)

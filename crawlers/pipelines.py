@@ -10,6 +10,7 @@ import time
 
 from scrapy.crawler import Crawler
 
+from crawlers.context import SourceStats
 from langnghe.document import Document
 from langnghe.spool import Spool
 
@@ -47,4 +48,5 @@ class SpoolPipeline:
             doc: Document = item["document"]
             self.ctx.state.mark_seen(item["seen"], doc.source_id, now)
             self.ctx.state.item(doc.source_id, now)
-            self.ctx.stats[doc.source_id].new += 1
+            key = item.get("stats_key") or doc.source_id  # discovery counts per topic
+            self.ctx.stats.setdefault(key, SourceStats()).new += 1

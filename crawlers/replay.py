@@ -7,7 +7,9 @@ and `host_map` gives the origin → local base mapping that `crawlers.middleware
 
 Supports conditional GET (ETag / If-None-Match and Last-Modified / If-Modified-Since → 304),
 `.gz` files (sent gzip-encoded when the client accepts it, else decompressed), and routes added
-while running (`add`), so a test can make a feed gain items.
+while running (`add`), so a test can make a feed gain items. A route may answer with another
+`status` (e.g. `add(url, b"", status=302, headers={"Location": target})` for a redirect); such
+routes never answer 304.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ def _content_type(url: str, body: bytes) -> str:
 
 
 class _Route:
-    def __init__(self, url: str, source: Path | bytes, headers: dict[str, str] | None):
+    def __init__(self, url: str, source: Path | bytes, headers: dict[str, str] | None,
+                 status: int = 200):
+        self.status = status
         data = source.read_bytes() if isinstance(source, Path) else source
         self.gzipped = data[:2] == b"\x1f\x8b"
         self.plain = gzip.decompress(data) if self.gzipped else data
@@ -78,10 +82,11 @@ class ReplayServer:
 
     # -- routes ---------------------------------------------------------------------------
     def add(self, url: str, body_or_path: Path | bytes | str,
-            headers: dict[str, str] | None = None) -> None:
-        """Serve (or replace) `url`; str is encoded as UTF-8. Safe while running."""
+            headers: dict[str, str] | None = None, status: int = 200) -> None:
+        """Serve (or replace) `url` with `status`; str is encoded as UTF-8. Safe while running."""
         source = body_or_path.encode("utf-8") if isinstance(body_or_path, str) else body_or_path
-        route = _Route(url, source, {**self._extra_headers.get(url, {}), **(headers or {})})
+        route = _Route(url, source, {**self._extra_headers.get(url, {}), **(headers or {})},
+                       status)
         with self._lock:
             self._routes[_route_key(url)] = route
 
@@ -153,14 +158,14 @@ class _Handler(BaseHTTPRequestHandler):
         route = self.replay._get(self.path) or self.replay._get(self.path.split("?", 1)[0])
         if route is None:
             return self._send(404, b"not found", {"Content-Type": "text/plain"}, head)
-        if self._not_modified(route):
+        if route.status == 200 and self._not_modified(route):
             return self._send(304, b"", {"ETag": route.etag,
                                          "Last-Modified": route.last_modified}, head)
         body, headers = route.plain, dict(route.headers)
         if route.gzipped and "gzip" in self.headers.get("Accept-Encoding", ""):
             body, headers["Content-Encoding"] = route.raw, "gzip"
         headers.update({"ETag": route.etag, "Last-Modified": route.last_modified})
-        self._send(200, body, headers, head)
+        self._send(route.status, body, headers, head)
 
     def _not_modified(self, route: _Route) -> bool:
         if "If-None-Match" in self.headers:

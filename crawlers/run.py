@@ -1,7 +1,8 @@
 """Run one crawl cycle in a subprocess and report per-source stats (`crawl_once`).
 
 Twisted's reactor cannot restart within a process, so every cycle runs
-`python -m crawlers.run --job JOB.json` (Scrapy's FeedSpider + SitemapSpider); the child writes
+`python -m crawlers.run --job JOB.json` (Scrapy's FeedSpider + SitemapSpider, and the
+DiscoverySpider for watch topics' Google News search feeds); the child writes
 Documents to the spool in small batches, keeps crawl state in `home.crawl_state`, and leaves a
 JSON report that `crawl_once` returns as a `CrawlReport`. Its log is appended to
 `home.logs/crawl.log`.
@@ -17,9 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from crawlers.discovery import DEFAULT_MINUTES, check_minutes, discovery_topics
 from langnghe.paths import Home
 from langnghe.sources import Registry
 
@@ -98,7 +101,9 @@ def _stop(proc: subprocess.Popen) -> None:
 
 def crawl_once(registry: Registry, home: Home, *, host_map: dict[str, str] | None = None,
                due_only: bool = True, timeout: float = 600, settings: dict | None = None,
-               connectors: bool = True, env: dict[str, str] | None = None) -> CrawlReport:
+               connectors: bool = True, env: dict[str, str] | None = None,
+               topics: Iterable | None = None,
+               discovery_minutes: float = DEFAULT_MINUTES) -> CrawlReport:
     """Crawl the enabled sources' due feeds and sitemaps once; new articles go to the spool.
 
     `host_map` (origin → local base, e.g. `ReplayServer.host_map`) fetches real outlet URLs from
@@ -107,9 +112,16 @@ def crawl_once(registry: Registry, home: Home, *, host_map: dict[str, str] | Non
     seconds; what it spooled until then is kept. Then, with `connectors`, the due connector
     sources run (`crawlers.connectors.collect.run_connectors`, credentials from `env` or the
     environment) and their stats are merged into the report.
+
+    With `topics` (watch topics: objects with id, name and the parsed query `node`), each
+    topic's Google News search feed is polled at most every `discovery_minutes` and the
+    articles of outlets outside the registry are crawled too (`crawlers.discovery`); their
+    stats come back per topic as source `discovery:<topic id>`.
     """
+    discovery = {"topics": [asdict(t) for t in discovery_topics(topics or [])],
+                 "minutes": check_minutes(discovery_minutes)}
     report = _crawl_news(registry, home, host_map=host_map, due_only=due_only,
-                         timeout=timeout, settings=settings)
+                         timeout=timeout, settings=settings, discovery=discovery)
     if connectors:
         from crawlers.connectors.collect import connector_sources, run_connectors
         if connector_sources(registry):
@@ -121,7 +133,8 @@ def crawl_once(registry: Registry, home: Home, *, host_map: dict[str, str] | Non
 
 
 def _crawl_news(registry: Registry, home: Home, *, host_map: dict[str, str] | None,
-                due_only: bool, timeout: float, settings: dict | None) -> CrawlReport:
+                due_only: bool, timeout: float, settings: dict | None,
+                discovery: dict | None = None) -> CrawlReport:
     started = time.monotonic()
     settings = {"CLOSESPIDER_TIMEOUT": timeout * SELF_STOP_SHARE,
                 "DOWNLOAD_TIMEOUT": min(30.0, timeout * DOWNLOAD_SHARE), **(settings or {})}
@@ -129,7 +142,7 @@ def _crawl_news(registry: Registry, home: Home, *, host_map: dict[str, str] | No
     job = {"registry": registry.model_dump(mode="json"), "crawl_state": str(home.crawl_state),
            "spool": str(home.spool), "host_map": host_map or {}, "due_only": due_only,
            "settings": settings, "report": str(work / "report.json"),
-           "captures": str(home.root / CAPTURE_DIR)}
+           "captures": str(home.root / CAPTURE_DIR), "discovery": discovery or {}}
     (work / "job.json").write_text(json.dumps(job), encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)}
@@ -167,6 +180,7 @@ def _run_job(job: dict) -> dict:
 
     from crawlers.capture import WarcCapture
     from crawlers.context import CrawlContext
+    from crawlers.spiders.discovery import DiscoverySpider
     from crawlers.spiders.feed import FeedSpider
     from crawlers.spiders.sitemap import SitemapSpider
     from crawlers.state import CrawlState
@@ -185,6 +199,10 @@ def _run_job(job: dict) -> dict:
         process.crawl(FeedSpider, ctx=ctx)
     if any(s.sitemaps for s in registry.enabled):
         process.crawl(SitemapSpider, ctx=ctx)
+    discovery = job.get("discovery") or {}
+    if discovery.get("topics"):
+        process.crawl(DiscoverySpider, ctx=ctx, topics=discovery["topics"],
+                      minutes=discovery["minutes"])
     process.start()
     state.prune(time.time())
     state.close()

@@ -1,4 +1,5 @@
-"""Crawl state in SQLite (WAL): feed validators and schedule, seen URLs, per-source health.
+"""Crawl state in SQLite (WAL): feed validators and schedule, seen URLs, per-source health,
+and the outlets keyword discovery proposes as new sources.
 
 Written only by the crawl subprocess; read by `crawlers.health` and `crawl_once` (WAL lets
 readers run beside the one writer).
@@ -6,6 +7,7 @@ readers run beside the one writer).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,6 +27,9 @@ CREATE TABLE IF NOT EXISTS daily (
   PRIMARY KEY (source_id, day));
 CREATE TABLE IF NOT EXISTS items (source_id TEXT NOT NULL, fetched_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS items_by_source ON items (source_id, fetched_at);
+CREATE TABLE IF NOT EXISTS proposed (
+  domain TEXT PRIMARY KEY, name TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+  articles INTEGER NOT NULL DEFAULT 0, example_url TEXT NOT NULL, topic_ids TEXT NOT NULL);
 """
 SEEN_KEEP = timedelta(days=60)  # feeds and news sitemaps list at most a few days of items
 ITEMS_KEEP = timedelta(days=2)  # the item log only answers "items in the last 24 h"
@@ -79,10 +84,12 @@ class CrawlState:
         return FeedState(url, row[0], row[1], min(row[2], poll_s), row[3])
 
     def feed_polled(self, url: str, source_id: str, poll_s: float, *, new_items: int,
-                    etag: str | None, last_modified: str | None, now: float) -> float:
-        """Record a successful poll; returns the next interval (adaptive, ≤ poll_s)."""
+                    etag: str | None, last_modified: str | None, now: float,
+                    adaptive: bool = True) -> float:
+        """Record a successful poll; returns the next interval (adaptive, ≤ poll_s; exactly
+        poll_s when not `adaptive`, for feeds that must not be polled more often)."""
         current = self.feed(url, source_id, poll_s)
-        floor = min(poll_s, max(MIN_INTERVAL_S, poll_s / 8))
+        floor = min(poll_s, max(MIN_INTERVAL_S, poll_s / 8)) if adaptive else poll_s
         factor = SHRINK if new_items else GROW
         interval = max(floor, min(poll_s, current.interval_s * factor))
         self.db.execute(
@@ -119,6 +126,27 @@ class CrawlState:
         self.db.execute("DELETE FROM seen WHERE seen_at < ?", (now - SEEN_KEEP.total_seconds(),))
         self.db.execute("DELETE FROM items WHERE fetched_at < ?",
                         (now - ITEMS_KEEP.total_seconds(),))
+
+    # -- proposed sources (keyword discovery) -------------------------------------------
+    def propose(self, domain: str, name: str, url: str, topic_ids: list[str],
+                now: float) -> None:
+        """Count one more discovered article of an outlet outside the registry."""
+        row = self.db.execute("SELECT topic_ids FROM proposed WHERE domain=?",
+                              (domain,)).fetchone()
+        topics = sorted(set(json.loads(row[0]) if row else []) | set(topic_ids))
+        self.db.execute(
+            "INSERT INTO proposed (domain, name, first_seen, last_seen, articles, example_url,"
+            " topic_ids) VALUES (?,?,?,?,1,?,?) ON CONFLICT(domain) DO UPDATE SET"
+            " name=excluded.name, last_seen=excluded.last_seen, articles=proposed.articles+1,"
+            " topic_ids=excluded.topic_ids",
+            (domain, name, now, now, url, json.dumps(topics)))
+
+    def proposed(self) -> list[tuple]:
+        """(domain, name, first_seen, last_seen, articles, example_url, topic_ids JSON),
+        most recently seen first."""
+        return self.db.execute("SELECT domain, name, first_seen, last_seen, articles,"
+                               " example_url, topic_ids FROM proposed"
+                               " ORDER BY last_seen DESC, domain").fetchall()
 
     # -- health ---------------------------------------------------------------------------
     def success(self, source_id: str, now: float) -> None:

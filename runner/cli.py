@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from alerts.config import AlertConfigError
+from crawlers.discovery import DiscoveryConfigError, load_discovery_settings
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.query import QueryError
@@ -221,10 +222,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     registry = load_registry(args.sources)
     home = Home.resolve(args.home)
     store = open_home_store(args, home)
+    context = stages.enrich_context(home, args.watch)
+    discovery = load_discovery_settings(args.watch)
     report = stages.collect(registry, home, host_map=load_host_map(args.host_map),
-                            due_only=not args.all)
-    ingested = stages.ingest(home, store,
-                             context=stages.enrich_context(home, args.watch))
+                            due_only=not args.all,
+                            topics=list(context.topics) if discovery.enabled else None,
+                            discovery_minutes=discovery.minutes)
+    ingested = stages.ingest(home, store, context=context)
     if args.json:
         print(json.dumps({"sources": report.sources, "found": report.found, "new": report.new,
                           "failed": report.failed, "indexed": ingested.documents},
@@ -286,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (ConfigError, QueryError, TopicError, AlertConfigError, UsageError) as exc:
+    except (ConfigError, QueryError, TopicError, AlertConfigError, DiscoveryConfigError,
+            UsageError) as exc:
         print(f"langnghe {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

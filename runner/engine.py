@@ -66,6 +66,7 @@ class Engine:
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
                  alerting: stages.Alerting | None = None, web_db: Path | None = None,
+                 discovery_minutes: float | None = None,
                  echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
@@ -75,6 +76,7 @@ class Engine:
         self.context = context
         self.alerting = alerting
         self.web_db = web_db  # sources, topics and mutes people change in the web app
+        self.discovery_minutes = discovery_minutes  # None: keyword discovery off
         self.base_registry = registry
         self.file_topics = list(context.topics) if context else []
         self.echo = echo or (lambda line: print(line, flush=True))
@@ -107,7 +109,9 @@ class Engine:
                 log.exception("reading the web app's settings failed")
                 summary.error = f"cấu hình web: {exc}"
         try:
-            report = stages.collect(self.registry, self.home, host_map=self.host_map)
+            topics = self.context.topics if self.context and self.discovery_minutes else None
+            report = stages.collect(self.registry, self.home, host_map=self.host_map,
+                                    topics=topics, discovery_minutes=self.discovery_minutes)
             summary.found, summary.new, summary.failed = report.found, report.new, report.failed
             summary.per_source = report.sources
             # sources still failing from earlier cycles (not due now) are named too

@@ -9,6 +9,7 @@ import sys
 import uvicorn
 
 from alerts.config import AlertConfigError
+from crawlers.discovery import load_discovery_settings
 from crawlers.health import source_health
 from langnghe.paths import Home
 from langnghe.sources import load_registry
@@ -36,8 +37,11 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
     store = open_home_store(args, home)
     alerting = stages.alerting(home, args.alerts, list(context.topics))
     web_db = home.root / "web.sqlite"
+    discovery = None if demo else load_discovery_settings(args.watch)  # the demo is offline
     engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
-                    host_map=host_map, context=context, alerting=alerting, web_db=web_db)
+                    host_map=host_map, context=context, alerting=alerting, web_db=web_db,
+                    discovery_minutes=discovery.minutes if discovery and discovery.enabled
+                    else None)
     password = ensure_first_admin(web_db)
     if password:
         print(f"Tài khoản quản trị đầu tiên: admin / {password} — hãy đổi mật khẩu sau khi "

@@ -35,15 +35,22 @@ class IngestReport:
 
 def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None = None,
             due_only: bool = True, timeout: float = 600, settings: dict | None = None,
-            env: dict[str, str] | None = None) -> CrawlReport:
+            env: dict[str, str] | None = None, topics: list | None = None,
+            discovery_minutes: float | None = None) -> CrawlReport:
     """Poll due feeds, crawl new articles and run the due connectors (forums, Telegram,
-    YouTube, Facebook, news comments); their documents land in the home's spool. Once a day
-    the evidence captures older than the registry's `capture_retention_days` are deleted."""
+    YouTube, Facebook, news comments); their documents land in the home's spool. With watch
+    `topics`, their Google News search feeds are polled every `discovery_minutes` (default
+    `crawlers.discovery.DEFAULT_MINUTES`; see `load_discovery_settings` for the watch file's
+    `discovery:` block) and articles of outlets outside the registry are crawled and those
+    outlets proposed as sources. Once a day the evidence captures older than the registry's
+    `capture_retention_days` are deleted."""
     from crawlers.capture import prune_if_due
+    from crawlers.discovery import DEFAULT_MINUTES
     from crawlers.run import CAPTURE_DIR
 
     report = crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout,
-                        settings=settings, env=env)
+                        settings=settings, env=env, topics=topics,
+                        discovery_minutes=discovery_minutes or DEFAULT_MINUTES)
     try:
         prune_if_due(home.root / CAPTURE_DIR, registry.capture_retention_days)
     except OSError:  # evidence retention must not stop collection; retried next cycle

@@ -68,7 +68,7 @@ class ArticleSteps(Spider):
     def article_failed(self, failure: Failure) -> None:
         meta = failure.request.meta
         error_class = self.ctx.failure(failure, meta["source_id"], meta["entry_url"],
-                                       feed_level=False)
+                                       feed_level=False, stats_key=meta.get("stats_key"))
         if error_class and (error_class.startswith("http 4") or error_class == "too-large"):
             # permanent: do not fetch again next cycle
             self.ctx.state.mark_seen([meta["entry_url"]], meta["source_id"], time.time())
@@ -80,7 +80,7 @@ class ArticleSteps(Spider):
         page = extract_article(html, response.url)
         if not page.is_article:
             self.ctx.error(source.id, "parse", "not an article page (no article body found)",
-                           response.url, feed_level=False)
+                           response.url, feed_level=False, stats_key=meta.get("stats_key"))
             self.ctx.state.mark_seen([meta["entry_url"]], source.id, time.time())
             return
         canonical = page.canonical_url or meta["entry_url"]
@@ -91,7 +91,7 @@ class ArticleSteps(Spider):
         doc = self._document(page, source, meta, response.url, canonical)
         if self.ctx.capture is not None:
             doc.capture = self._capture(response, doc.fetched_at)
-        yield {"document": doc, "seen": seen}
+        yield {"document": doc, "seen": seen, "stats_key": meta.get("stats_key") or source.id}
 
     def _capture(self, response: Response, fetched_at: datetime):
         """Keep the page exactly as parsed (its real URL, headers and body) as a WARC record."""

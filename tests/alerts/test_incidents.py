@@ -19,6 +19,14 @@ def test_merge_folds_watches_sharing_evidence_into_the_strongest():
     assert kept.key == "spike:chay-no" and kept.data["also_matches"] == ["title spike:thanh-hoa"]
 
 
+def test_merge_lets_a_crisis_rule_name_the_incident_with_the_highest_severity():
+    spike = alert("spike:thanh-hoa", ["u1", "u2", "u3"], severity="critical", score=9)
+    rule = alert("rule:chay-cho", ["u1", "u2"], severity="warning", score=2, kind="rule")
+    (kept,) = merge([spike, rule])
+    assert kept.key == "rule:chay-cho" and kept.severity == "critical"
+    assert kept.data["also_matches"] == ["title spike:thanh-hoa"]
+
+
 def test_merge_keeps_unrelated_incidents_apart():
     a = alert("spike:a", ["u1", "u2", "u3"])
     b = alert("spike:b", ["v1", "v2", "u3"])

@@ -130,6 +130,8 @@ def test_engine_offline_reports_unreachable_sources_in_one_line(tmp_path):
         assert health[0]["status"] in ("failing", "never")
         page = httpx.get(f"http://127.0.0.1:{port}/sources", timeout=5, headers=HEADERS)
         assert "Dead" in page.text
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/api/v1/status", timeout=5,
+                                   headers=HEADERS).json().get("last_cycle"), timeout=60)
     finally:
         output = stop(proc)
     cycle_lines = [line for line in output.splitlines() if "chu kỳ" in line]
