@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from langnghe.document import Label
-from langnghe.vietnamese import fold, has_diacritics, match_key
+from langnghe.vietnamese import _canonical_syllable, fold, has_diacritics, match_key, nfc
 
 DOMAINS = ("socio_economic", "government", "citizen_feedback", "health", "education",
            "agriculture", "environment", "public_order", "press_media")
@@ -89,17 +90,29 @@ class Lexicon:
     def hits(self, text: str) -> list[tuple[int, str, float, str]]:
         """(position, group, weight, surface) of each longest match, left to right."""
         accented = has_diacritics(text)
-        words = _WORD_RE.findall(match_key(text) if accented else fold(text))
+        words = _WORD_RE.findall(_match_key(text) if accented else fold(text))
         index = self.exact if accented else self.folded
-        out, i = [], 0
-        while i < len(words):
-            for key, group, weight, surface in index.get(words[i], ()):
+        out, done = [], 0
+        for i in [i for i, word in enumerate(words) if word in index]:  # a term starts here
+            if i < done:
+                continue  # inside the previous match
+            for key, group, weight, surface in index[words[i]]:
                 if words[i : i + len(key)] == list(key):
                     out.append((i, group, weight, surface))
-                    i += len(key) - 1
+                    done = i + len(key)
                     break
-            i += 1
         return out
+
+
+_WORD_SPLIT_RE = re.compile(r"(\w+)")  # langnghe.vietnamese's word pattern, captured
+
+
+def _match_key(text: str) -> str:
+    """`match_key(text)` for long texts: the words are re-toned with one `map` over a split
+    instead of a Python callback per regex match (the same words, the same function)."""
+    parts = _WORD_SPLIT_RE.split(nfc(text))
+    parts[1::2] = map(_canonical_syllable, parts[1::2])
+    return "".join(parts).lower()
 
 
 def _lexicon(entries: list[tuple[str, str, float]]) -> Lexicon:
@@ -190,30 +203,53 @@ class LinearModel:
     intercept: dict[str, float]
 
     @cached_property
-    def _by_feature(self) -> dict[str, list[tuple[str, float]]]:
-        """feature → [(domain, weight)]: one pass over the document's features scores all."""
-        rows: dict[str, list[tuple[str, float]]] = {}
-        for domain, weights in self.coef.items():
-            for feature, weight in weights.items():
-                rows.setdefault(feature, []).append((domain, weight))
-        return rows
+    def _arrays(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """Feature → row; idf by row; weights (rows x domains, 0 where a domain has none);
+        intercepts and domain names in `coef` order. Features without an idf never count."""
+        domains = list(self.coef)
+        index = {f: row for row, f in enumerate(self.idf)}
+        weights = np.zeros((len(index), len(domains)))
+        for col, domain in enumerate(domains):
+            for feature, weight in self.coef[domain].items():
+                row = index.get(feature)
+                if row is not None:
+                    weights[row, col] = weight
+        idf = np.array(list(self.idf.values()), dtype=np.float64)
+        intercept = np.array([self.intercept[d] for d in domains], dtype=np.float64)
+        return index, idf, weights, intercept, domains
 
     def scores(self, text: str) -> dict[str, tuple[float, list[str]]]:
-        """Probability per domain and its top positive features (folded)."""
-        idf, rows = self.idf, self._by_feature
-        counts = Counter(f for f in features(text) if f in idf)
-        vec = {f: (1 + math.log(c)) * idf[f] for f, c in counts.items()}  # sublinear tf
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        z = dict(self.intercept)
-        parts: dict[str, list[tuple[float, str]]] = {d: [] for d in self.coef}
-        for f, v in vec.items():
-            for domain, weight in rows.get(f, ()):
-                contribution = v / norm * weight
-                z[domain] += contribution
-                if contribution > 0:
-                    parts[domain].append((contribution, f))
-        return {d: (1 / (1 + math.exp(-z[d])),
-                    [f for _, f in heapq.nlargest(EXPLAIN_TOP, parts[d])]) for d in self.coef}
+        """Probability per domain and its top positive features (folded).
+
+        Vectorised, with the arithmetic of a per-feature loop kept exactly: `math.log`, sums
+        accumulated in first-occurrence order (`cumsum`), so the results are the same floats.
+        """
+        index, idf, weights, intercept, domains = self._arrays
+        counts = Counter(features(text))
+        rows = np.array(list(map(index.get, counts)), dtype=np.float64)  # unknown → NaN
+        known = ~np.isnan(rows)
+        idx = rows[known].astype(np.int64)
+        names = [f for f, k in zip(counts, known.tolist(), strict=True) if k]
+        tf = np.array(list(counts.values()), dtype=np.float64)[known]
+        vec = (1 + np.array(list(map(math.log, tf.tolist())))) * idf[idx]  # sublinear tf
+        norm = math.sqrt(float(np.cumsum(vec * vec)[-1])) if len(vec) else 0.0
+        norm = norm or 1.0
+        contrib = (vec / norm)[:, None] * weights[idx]  # features x domains
+        z = np.cumsum(np.vstack([intercept, contrib]), axis=0)[-1]
+        positive = (contrib > 0).any(axis=0).tolist()
+        return {domain: (1 / (1 + math.exp(-float(z[col]))),
+                         _top(contrib[:, col], names) if positive[col] else [])
+                for col, domain in enumerate(domains)}
+
+
+def _top(contrib: np.ndarray, names: list[str]) -> list[str]:
+    """The EXPLAIN_TOP features of largest positive contribution (ties: larger name first)."""
+    positive = np.flatnonzero(contrib > 0)
+    if len(positive) > EXPLAIN_TOP:  # keep the top values and every tie of the last one
+        cut = np.partition(contrib[positive], -EXPLAIN_TOP)[-EXPLAIN_TOP]
+        positive = positive[contrib[positive] >= cut]
+    parts = [(float(contrib[k]), names[k]) for k in positive.tolist()]
+    return [f for _, f in heapq.nlargest(EXPLAIN_TOP, parts)]
 
 
 @lru_cache(maxsize=2)

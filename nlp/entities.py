@@ -104,6 +104,10 @@ def _by_first(keys) -> dict[str, list]:
 _TITLES_BY_FIRST = _by_first(TITLES)
 _KNOWN_BY_FIRST = _by_first(KNOWN_ORGS)
 _COUNTRIES_BY_FIRST = _by_first(COUNTRIES)
+# First words of the scans below: tokens with any other folded form are skipped at once.
+_PERSON_FIRST = frozenset(_TITLES_BY_FIRST) | SURNAMES
+_ORG_FIRST = frozenset(_KNOWN_BY_FIRST) | {k[0] for k in ORG_TRIGGERS}
+_COUNTRY_FIRST = frozenset(_COUNTRIES_BY_FIRST)
 
 
 def full_text(section: NlpSection) -> str:
@@ -116,9 +120,14 @@ class _Tokens:
 
     def __init__(self, text: str):
         self.text = text
-        self.spans = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+        self.spans = [m.span() for m in _TOKEN_RE.finditer(text)]
         self.raw = [text[s:e] for s, e in self.spans]
-        self.folded = [fold(w) for w in self.raw]
+        self.folded = places_mod.fold_spans(text, self.spans)  # fold(raw[i]), folded once
+
+    def where(self, firsts: frozenset[str]) -> list[int]:
+        """Indices of the tokens whose folded form is in `firsts`: the only places where a
+        scan for keys starting with those words can match."""
+        return [i for i, w in enumerate(self.folded) if w in firsts]
 
     def joined(self, i: int) -> bool:
         """True when token i and i+1 are separated by one space only (same phrase)."""
@@ -150,8 +159,10 @@ def _name_run(tok: _Tokens, i: int, limit: int) -> int:
 
 def _persons(tok: _Tokens) -> list[tuple[int, int, bool]]:
     """(start, end, titled) of each person name."""
-    out, i = [], 0
-    while i < len(tok.raw):
+    out, done = [], 0
+    for i in tok.where(_PERSON_FIRST):
+        if i < done:
+            continue  # inside the previous name
         titles = _TITLES_BY_FIRST.get(tok.folded[i], ())
         title = next((t for t in titles if tok.starts(i, t)), None)
         if title and tok.joined(i + len(title) - 1):
@@ -161,21 +172,19 @@ def _persons(tok: _Tokens) -> list[tuple[int, int, bool]]:
             if (end - start >= 2 or (end > start and short_ok)) and not _org_at(tok, start) \
                     and not _is_place_word(tok, start):
                 out.append((start, end, True))
-                i = end
+                done = end
                 continue
         if tok.folded[i] in SURNAMES and tok.title_case(i) and not _after_street(tok, i):
             end = _name_run(tok, i, 4)
             if end - i >= 2 and not _is_place_word(tok, i):
                 out.append((i, end, False))
-                i = end
-                continue
-        i += 1
+                done = end
     return out
 
 
 def _countries(tok: _Tokens) -> list[tuple[int, int]]:
     out = []
-    for i in range(len(tok.raw)):
+    for i in tok.where(_COUNTRY_FIRST):
         if tok.cap(i):
             for key in _COUNTRIES_BY_FIRST.get(tok.folded[i], ()):
                 if tok.starts(i, key) and all(tok.cap(j) for j in range(i, i + len(key))):
@@ -246,12 +255,13 @@ def _known_at(tok: _Tokens, i: int) -> tuple[str, ...] | None:
 
 
 def _orgs(tok: _Tokens, place_ends: dict[int, int]) -> list[tuple[int, int]]:
-    out, i = [], 0
-    while i < len(tok.raw):
+    out, done = [], 0
+    for i in tok.where(_ORG_FIRST):
+        if i < done:
+            continue  # inside the previous organisation
         known = _known_at(tok, i)
         trigger = _org_at(tok, i)
         if trigger is None and known is None:
-            i += 1
             continue
         n, placed = trigger or (len(known), True)  # type: ignore[arg-type]
         end = _org_name_end(tok, i + n) if i + n < len(tok.raw) and tok.joined(i + n - 1) else i + n
@@ -261,7 +271,7 @@ def _orgs(tok: _Tokens, place_ends: dict[int, int]) -> list[tuple[int, int]]:
             end += places_mod._prefix_at(tok.folded, end)[0]  # "UBND tỉnh", "HĐND TP"
         if end > i + n or known is not None or (placed and n >= 1 and tok.raw[i].isupper()):
             out.append((i, end))
-        i = max(end, i + 1)
+        done = max(end, i + 1)
     return out
 
 

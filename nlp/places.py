@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from langnghe.vietnamese import fold, has_diacritics, match_key
@@ -120,14 +122,36 @@ class Gazetteer:
         if place not in places:
             places.append(place)
         self.longest[key[0]] = max(self.longest.get(key[0], 0), len(key))
+        for derived in ("_prefixes", "starts"):  # rebuilt on the next use
+            self.__dict__.pop(derived, None)
 
     def lookup(self, words: list[str], i: int) -> tuple[int, list[Place]] | None:
-        """Longest key starting at words[i]: one dict probe per possible length."""
-        for n in range(min(self.longest.get(words[i], 0), len(words) - i), 0, -1):
-            places = self.entries.get(tuple(words[i : i + n]))
+        """Longest key starting at words[i]: words are added while the phrase still begins
+        some key (most stop after one or two), the longest one that is a key wins."""
+        longest = min(self.longest.get(words[i], 0), len(words) - i)
+        if not longest:
+            return None
+        prefixes, found = self._prefixes, None
+        for n in range(1, longest + 1):
+            key = tuple(words[i : i + n])
+            if key not in prefixes:
+                break
+            places = self.entries.get(key)
             if places:
-                return n, places
-        return None
+                found = n, places
+        return found
+
+    @cached_property
+    def starts(self) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+        """One-word keys, and the first two words of longer keys: a key can start at words[i]
+        only when words[i] is one or (words[i], words[i + 1]) is one of the other."""
+        return (frozenset(k[0] for k in self.entries if len(k) == 1),
+                frozenset(k[:2] for k in self.entries if len(k) > 1))
+
+    @cached_property
+    def _prefixes(self) -> frozenset[tuple[str, ...]]:
+        """Every leading part of every key (keys included); built on the first lookup."""
+        return frozenset(key[:n] for key in self.entries for n in range(1, len(key) + 1))
 
 
 _IY = {f"{c}y": f"{c}i" for c in "klmst"}  # "Kỳ Sơn" / "Kì Sơn": both spellings are in use
@@ -230,7 +254,8 @@ def province_code(name_or_code: str | None) -> str | None:
 
 def _casual(text: str) -> bool:
     """Social text typed without capitals or without diacritics: capitalisation proves nothing."""
-    return text == text.lower() or not has_diacritics(text)
+    lower = text.lower()
+    return text == lower or lower == fold_text(text)  # has_diacritics, with the shared fold
 
 
 def _capitalised(text: str) -> bool:
@@ -263,21 +288,50 @@ def _accept_bare(places: list[Place], key_len: int, surface: str, casual: bool) 
     return []
 
 
+_LAST = threading.local()  # per thread: the last text folded whole, and its folded form
+
+
+def fold_text(text: str) -> str:
+    """`fold(text)`, computed once per text for places and entities (the same string object)."""
+    if getattr(_LAST, "text", None) != text:  # `is` first: no compare for the same object
+        _LAST.text, _LAST.folded = text, fold(text)
+    return _LAST.folded
+
+
+def fold_spans(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """`fold(text[s:e])` for each span, sliced from one fold of the whole text when that is the
+    same: NFC text whose every character folds to exactly one character, and no "Σ" (its
+    lower case depends on the next character)."""
+    folded = fold_text(text)
+    if (len(folded) == len(text) and "İ" not in text and "Σ" not in text
+            and unicodedata.is_normalized("NFC", text)):
+        # Nothing expands (only "İ" lower-cases to two characters), so equal lengths mean
+        # nothing shrank either: the fold is character by character.
+        return [folded[s:e] for s, e in spans]
+    return [fold(text[s:e]) for s, e in spans]
+
+
 def find_mentions(text: str) -> list[PlaceMention]:
     """Every place mention in `text` (NFC), with its candidates; not yet resolved."""
     gaz = gazetteer()
-    spans = [(m.start(), m.end()) for m in _SYLLABLE_RE.finditer(fold(text))]
-    words = [_IY.get(w, w) for w in (fold(text[s:e]) for s, e in spans)]
+    spans = [m.span() for m in _SYLLABLE_RE.finditer(fold_text(text))]
+    words = [_IY.get(w, w) for w in fold_spans(text, spans)]
     casual = _casual(text)
     out: list[PlaceMention] = []
-    i = 0
-    while i < len(words):
+    # Only a word that starts a prefix or a gazetteer key can start a mention.
+    single, pairs = gaz.starts
+    starts = [i for i, pair in enumerate(zip(words, words[1:], strict=False))
+              if pair[0] in _PREFIX_FIRST or pair[0] in single or pair in pairs]
+    if words and (words[-1] in _PREFIX_FIRST or words[-1] in single):
+        starts.append(len(words) - 1)  # the last word has no pair
+    end = 0
+    for i in starts:
+        if i < end:
+            continue  # inside the previous mention
         mention = _mention_at(gaz, text, words, spans, i, casual)
-        if mention is None:
-            i += 1
-            continue
-        out.append(mention[0])
-        i = mention[1]
+        if mention is not None:
+            out.append(mention[0])
+            end = mention[1]
     return out
 
 

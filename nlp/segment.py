@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "segmenter-v1" / "model.joblib"
 
@@ -54,6 +56,9 @@ def shape(token: str) -> str:
     return "n" if token.isalnum() else "p"
 
 
+_shape_cached = lru_cache(maxsize=65_536)(shape)  # tokens repeat: the shape of each once
+
+
 def gap_features(tokens: list[str], lexicon: dict[str, int]) -> list[list[str]]:
     """Feature strings for each gap between tokens[i] and tokens[i+1] (len(tokens)-1 lists).
 
@@ -65,8 +70,8 @@ def gap_features(tokens: list[str], lexicon: dict[str, int]) -> list[list[str]]:
 
 
 def _padded(tokens: list[str]) -> tuple[list[str], list[str]]:
-    low = ["<s>", *(t.lower() for t in tokens), "</s>", "</s>"]
-    shp = ["B", *(shape(t) for t in tokens), "E", "E"]
+    low = ["<s>", *map(str.lower, tokens), "</s>", "</s>"]
+    shp = ["B", *map(_shape_cached, tokens), "E", "E"]
     return low, shp
 
 
@@ -88,11 +93,42 @@ def _gap(low: list[str], shp: list[str], i: int, lexicon: dict[str, int]) -> lis
             "pab=" + pab, "abc=" + abc, "s=" + sh, "x=" + lex, "sx=" + sh[1:3] + lex]
 
 
+_TEMPLATES = ("a", "b", "ab", "pa", "bc", "pab", "abc", "s", "x", "sx")
+_SHAPES = {shape: i for i, shape in enumerate("lUAmdnpBE")}  # `shape` letters and the padding
+_LEX_BITS = 8  # lexicon values are flag sets below 2**8 (checked at load): 4 of them + 4 shapes
+#               of 4 bits fit one int64 key per gap
+
+
 class Segmenter:
-    """Scores gaps with the trained weights; `words` returns the words of one line."""
+    """Scores gaps with the trained weights; `words` returns the words of one line.
+
+    At load time the weights are regrouped by the string they key on: each distinct syllable,
+    bigram, trigram and 4-gram gets a row number and one array per template holds its weight
+    ("ab=mưa lũ" → ab[row of "mưa lũ"]), beside its lexicon value. `joins` then builds each
+    n-gram string of a line once, finds its row with one dict look-up (in C, via `map`) and
+    gathers every gap's weights with numpy. The weights are added in the order of `_gap`'s
+    features, as a per-gap loop would: the scores are the same floats.
+    """
 
     def __init__(self, weights: dict[str, float], bias: float, lexicon: dict[str, int]):
         self.weights, self.bias, self.lexicon = weights, bias, lexicon
+        if any(not 0 <= v < 2 ** _LEX_BITS for v in lexicon.values()):
+            raise ValueError(f"segmenter lexicon values must be flag sets in [0, {2 ** _LEX_BITS})")
+        tables: dict[str, dict[str, float]] = {name: {} for name in _TEMPLATES}
+        for feature, weight in weights.items():
+            name, _, key = feature.partition("=")
+            if name in tables:
+                tables[name][key] = weight
+        self.tables = tables
+        by_order: list[list[str]] = [[], [], [], []]  # lexicon entries by number of syllables
+        for key in lexicon:
+            by_order[min(key.count(" "), 3)].append(key)
+        self._uni = _Rows(tables["a"], tables["b"])
+        self._bi = _Rows(tables["ab"], tables["pa"], tables["bc"], extra=by_order[1],
+                         lexicon=lexicon)
+        self._tri = _Rows(tables["pab"], tables["abc"], extra=by_order[2], lexicon=lexicon)
+        self._quad = _Rows(extra=by_order[3], lexicon=lexicon)
+        self._shape_lex: dict[int, tuple[float, float, float]] = {}  # gap key → s, x, sx
 
     @classmethod
     def load(cls, path: Path = ARTIFACT) -> Segmenter:
@@ -104,20 +140,48 @@ class Segmenter:
 
     def joins(self, tokens: list[str]) -> list[bool]:
         """For each gap, True when the two tokens belong to the same word."""
-        if len(tokens) < 2:
+        n = len(tokens)
+        if n < 2:
             return []
         low, shp = _padded(tokens)
-        get, bias, lexicon = self.weights.get, self.bias, self.lexicon
-        out = []
-        for i in range(len(tokens) - 1):
-            if shp[i + 1] == "p" or shp[i + 2] == "p":
-                out.append(False)  # punctuation, URLs and emoji are words of their own
-                continue
-            score = bias
-            for feature in _gap(low, shp, i, lexicon):
-                score += get(feature, 0.0)
-            out.append(score > 0.0)
-        return out
+        g = n - 1  # gaps; gap i lies between low[i + 1] and low[i + 2], p a b c = low[i : i + 4]
+        # Position k of bi, tri and quad: the n-gram starting at low[k].
+        bi = [a + " " + b for a, b in zip(low, low[1:], strict=False)]
+        tri = [ab + " " + c for ab, c in zip(bi, low[2:], strict=False)]
+        quad = [abc + " " + d for abc, d in zip(tri, low[3:], strict=False)]
+        u, b, t = self._uni.rows(low), self._bi.rows(bi), self._tri.rows(tri)
+        quad_lex = self._quad.lex[self._quad.rows(quad)]
+        # 4-syllable entries across the gap: p a b c, a b c d (always inside the padding for a
+        # gap), o p a b (from the second gap on).
+        four = quad_lex[:g] | quad_lex[1:]
+        four[1:] |= quad_lex[:g - 1]
+        sid = np.fromiter(map(_SHAPES.__getitem__, shp), dtype=np.int64, count=n + 3)
+        keys = ((sid[:g] << 12 | sid[1:g + 1] << 8 | sid[2:g + 2] << 4 | sid[3:g + 3]) << 32
+                | self._bi.lex[b[1:g + 1]] << 24 | self._tri.lex[t[:g]] << 16
+                | self._tri.lex[t[1:g + 1]] << 8 | four)
+        # A line has few distinct (shapes, lexicon) keys: look each up once.
+        distinct, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        shape_lex = self._shape_lex
+        sx = np.array([shape_lex.get(k) or self._remember(k, shp, i)
+                       for k, i in zip(distinct.tolist(), first.tolist(), strict=False)],
+                      dtype=np.float64).reshape(len(distinct), 3)[inverse.reshape(-1)]
+        uw, bw, tw = self._uni.weights, self._bi.weights, self._tri.weights
+        score = (self.bias + uw[0][u[1:g + 1]] + uw[1][u[2:g + 2]]
+                 + bw[0][b[1:g + 1]] + bw[1][b[:g]] + bw[2][b[2:g + 2]]
+                 + tw[0][t[:g]] + tw[1][t[1:g + 1]] + sx[:, 0] + sx[:, 1] + sx[:, 2])
+        punct = sid == _SHAPES["p"]  # punctuation, URLs and emoji are words of their own
+        return ((score > 0.0) & ~(punct[1:n] | punct[2:n + 1])).tolist()
+
+    def _remember(self, key: int, shp: list[str], i: int) -> tuple[float, float, float]:
+        """Weights of the s=, x= and sx= features of gap i, remembered under its int key."""
+        sh = shp[i] + shp[i + 1] + shp[i + 2] + shp[i + 3]
+        mask = 2 ** _LEX_BITS - 1
+        lex = ".".join(str(key >> shift & mask) for shift in (24, 16, 8, 0))
+        t = self.tables
+        weights = t["s"].get(sh, 0.0), t["x"].get(lex, 0.0), t["sx"].get(sh[1:3] + lex, 0.0)
+        self._shape_lex[key] = weights
+        return weights
+
 
     def words(self, line: str) -> list[str]:
         """Words of one line; the syllables of a word are separated by single spaces."""
@@ -135,6 +199,24 @@ class Segmenter:
         return words
 
 
+class _Rows:
+    """Strings (n-grams of one order) → row number; per-template weight arrays and lexicon
+    values by row. Row 0 stands for every string not listed (weight 0, lexicon value 0)."""
+
+    def __init__(self, *tables: dict[str, float], extra: list[str] = (),
+                 lexicon: dict[str, int] | None = None):
+        keys = dict.fromkeys(k for table in tables for k in table)
+        keys.update(dict.fromkeys(extra))
+        self.index = {key: row for row, key in enumerate(keys, start=1)}
+        self.weights = [np.array([0.0, *map(table.get, keys, repeat(0.0))]) for table in tables]
+        lexicon = lexicon or {}
+        self.lex = np.array([0, *map(lexicon.get, keys, repeat(0))], dtype=np.int64)
+
+    def rows(self, grams: list[str]) -> np.ndarray:
+        return np.fromiter(map(self.index.get, grams, repeat(0)), dtype=np.int64,
+                           count=len(grams))
+
+
 @lru_cache(maxsize=1)
 def default() -> Segmenter:
     """The shipped segmenter, loaded once per process."""
@@ -143,7 +225,14 @@ def default() -> Segmenter:
 
 @lru_cache(maxsize=_LINE_CACHE_SIZE)
 def _segment_line(line: str) -> str:
-    return " ".join(word.replace(" ", "_") for word in default().words(line))
+    # Tokens hold no spaces, so this is " ".join of the words with "_" inside, without
+    # building the words: each token followed by "_" (same word) or " " (next word).
+    tokens = split_syllables(line)
+    if not tokens:
+        return ""
+    seps = ["_" if joined else " " for joined in default().joins(tokens)]
+    seps.append("")
+    return "".join([part for pair in zip(tokens, seps, strict=True) for part in pair])
 
 
 def segment(text: str) -> str:

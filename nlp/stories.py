@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from datasketch import MinHash
 
-from langnghe.vietnamese import fold
+from nlp.places import fold_text
 
 NUM_PERM = 64  # signature length: estimate error ±0.06 at J=0.5, 512 bytes per document
 BANDS, ROWS = 21, 3  # 63 of the 64 values; LSH threshold ≈ (1/21)^(1/3) = 0.36
@@ -66,7 +66,7 @@ class Item:
 
 
 def shingles(text: str) -> set[bytes]:
-    words = _WORD_RE.findall(fold(text))
+    words = _WORD_RE.findall(fold_text(text))  # the fold entities made of the same text
     if len(words) < SHINGLE:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)}

@@ -16,6 +16,7 @@ missing diacritics), with the filters the query language knows (source, kind, do
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import yaml
 
 from langnghe import query as _query
 from langnghe.document import Document, NlpSection
-from langnghe.query import Node, QueryError, parse
+from langnghe.query import And, Node, Not, Or, QueryError, Term, parse
 from langnghe.vietnamese import fold
 
 _WORDS_RE = re.compile(r"\w+")  # the same word split as langnghe.query
@@ -131,15 +132,91 @@ def match_topics(doc: Document, topics: list[WatchTopic], section: NlpSection | 
     variants = [texts]
     if section.normalized and fold(section.normalized) != fold(texts["text"]):
         variants.append({**texts, "text": section.normalized})
-    # Fold each text once for all topics (langnghe.query.matches would fold per topic).
-    folded = [{k: _WORDS_RE.findall(fold(v)) for k, v in variant.items()} for variant in variants]
+    # Fold and index each text once for all topics (langnghe.query.matches would fold per
+    # topic and scan every word per term).
+    folded = [{k: _Field(_WORDS_RE.findall(fold(v))) for k, v in variant.items()}
+              for variant in variants]
     filters = {k: [fold(v) for v in vs] for k, vs in document_filters(doc, section).items()}
     hits: list[str] = []
     for item in topics:
         current = {**filters, "topic": [fold(h) for h in hits]}  # `topic:` sees earlier matches
-        if any(_query._eval(item.node, f, current) for f in folded):
+        if any(_eval(item.node, f, current) for f in folded):
             hits.append(item.id)
     return hits
+
+
+class _Field:
+    """The folded words of one text field and where each word occurs."""
+
+    __slots__ = ("at", "words")
+
+    def __init__(self, words: list[str]):
+        self.words = words
+        self.at: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            self.at.setdefault(word, []).append(i)
+
+    def contains(self, needle: list[str], prefix: bool) -> bool:
+        """`langnghe.query._contains(self.words, needle, prefix)`, from the positions of the
+        needle's first word instead of every position."""
+        if not needle:
+            return False
+        n, last = len(needle), needle[-1]
+        if n == 1:
+            return last in self.at or (prefix and any(w.startswith(last) for w in self.at))
+        words, head = self.words, needle[:-1]
+        for i in self.at.get(needle[0], ()):
+            if i + n <= len(words) and words[i:i + n - 1] == head:
+                word = words[i + n - 1]
+                if word == last or (prefix and word.startswith(last)):
+                    return True
+        return False
+
+
+_NO_FIELD = _Field([])
+Matcher = Callable[[dict[str, _Field], dict[str, list[str]]], bool]
+_COMPILED: dict[int, tuple[Node, Matcher]] = {}  # id(node) → (node, its matcher)
+
+
+def _eval(node: Node, fields: dict[str, _Field], filters: dict[str, list[str]]) -> bool:
+    """`langnghe.query._eval` on indexed fields (tests check the two agree)."""
+    hit = _COMPILED.get(id(node))
+    if hit is None or hit[0] is not node:
+        if len(_COMPILED) > 10_000:  # topics are reloaded now and then: forget old trees
+            _COMPILED.clear()
+        hit = _COMPILED[id(node)] = (node, _compile(node))
+    return hit[1](fields, filters)
+
+
+def _compile(node: Node) -> Matcher:
+    """A closure evaluating `node`; the folded words of each term are computed once."""
+    if isinstance(node, Term):
+        return _term(node)
+    if isinstance(node, (And, Or)):
+        children = [_compile(c) for c in node.children]
+        if isinstance(node, And):
+            return lambda fields, filters: all(c(fields, filters) for c in children)
+        return lambda fields, filters: any(c(fields, filters) for c in children)
+    if isinstance(node, Not):
+        child = _compile(node.child)
+        return lambda fields, filters: not child(fields, filters)
+    return lambda fields, filters: _query._eval(node, {}, filters)  # MatchAll, filters
+
+
+def _term(node: Term) -> Matcher:
+    needle = _WORDS_RE.findall(fold(node.text))  # Term.folded_words
+    name = node.field
+
+    def places(fields: dict[str, _Field]):
+        return [fields.get(name, _NO_FIELD)] if name else fields.values()
+
+    if node.phrase:
+        return lambda fields, filters: any(f.contains(needle, node.prefix)
+                                           for f in places(fields))
+    # Unquoted words: each anywhere; only the last may be a prefix.
+    parts = [([w], node.prefix and w == needle[-1]) for w in needle]
+    return lambda fields, filters: all(any(f.contains(w, prefix) for f in places(fields))
+                                       for w, prefix in parts)
 
 
 def load_watch(path: str | Path) -> tuple[str | None, list[WatchTopic]]:
