@@ -46,6 +46,7 @@ def articles(n: int) -> list[Document]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="enrichment processes")
     args = parser.parse_args(argv)
     docs = articles(args.docs)
     words = sum(len((d.title + " " + d.text).split()) for d in docs)
@@ -56,14 +57,19 @@ def main(argv: list[str] | None = None) -> int:
             spool.put(docs[i:i + BATCH])
         store = SqliteStore(home.store)
         context = stages.enrich_context(home)
-        from nlp.pipeline import enrich
+        from nlp.pipeline import EnrichPool, enrich
 
-        enrich(articles(5), context=None)  # warm-up: load every model outside the clock
+        pool = EnrichPool(args.workers) if args.workers > 1 else None
+        # warm-up: load every model (in every worker) outside the clock
+        enrich(articles(4 * args.workers), context=None, pool=pool)
         start = time.perf_counter()
-        report = stages.ingest(home, store, context=context)
+        report = stages.ingest(home, store, context=context, pool=pool)
         seconds = time.perf_counter() - start
         assert store.count() == len(docs), (store.count(), len(docs))
         store.close()
+        if pool:
+            pool.close()
+    print(f"workers            {args.workers}")
     print(f"documents          {report.documents}")
     print(f"mean words/doc     {words / len(docs):.0f}")
     print(f"seconds            {seconds:.1f}")

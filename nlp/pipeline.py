@@ -95,24 +95,105 @@ def _run(name: str, call: Callable[[], None], doc: Document, section: NlpSection
         section.errors.append(f"{name}: {type(exc).__name__}: {exc}")
 
 
-def enrich_one(doc: Document, context: EnrichContext | None = None) -> Document:
-    context = context or EnrichContext()
+# Steps that need nothing shared run anywhere (worker processes); story and topics need the
+# deployment's story index and topics and run in the process that owns them.
+LOCAL_STEPS = ("domains", "entities")
+
+
+def analyse(doc: Document, home_province: str | None = None) -> Document:
+    """Every step that needs no shared state: text prep, classifiers, domains, entities."""
+    context = EnrichContext(home_province=home_province)
     section = NlpSection(version=PIPELINE_VERSION, lang=doc.language or "vi")
     for name, step in STEPS:
         _run(name, lambda step=step: step(doc, section), doc, section)
     for name, cstep in CONTEXT_STEPS:
-        _run(name, lambda cstep=cstep: cstep(doc, section, context), doc, section)
+        if name in LOCAL_STEPS:
+            _run(name, lambda cstep=cstep: cstep(doc, section, context), doc, section)
     return doc.model_copy(update={"nlp": section})
 
 
-def enrich(docs: Iterable[Document], context: EnrichContext | None = None) -> list[Document]:
-    """Enrich a batch; without a story index, stories are grouped within the batch only."""
+def finish(doc: Document, context: EnrichContext) -> Document:
+    """The shared-state steps (story, topics) on an analysed document, in place."""
+    for name, cstep in CONTEXT_STEPS:
+        if name not in LOCAL_STEPS:
+            _run(name, lambda cstep=cstep: cstep(doc, doc.nlp, context), doc, doc.nlp)
+    return doc
+
+
+def enrich_one(doc: Document, context: EnrichContext | None = None) -> Document:
+    context = context or EnrichContext()
+    return finish(analyse(doc, context.home_province), context)
+
+
+def _analyse_args(args: tuple[Document, str | None]) -> Document:
+    return analyse(*args)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Worker initializer: leave when the engine process is gone (killed, crashed), so no
+    orphaned worker lingers; a pool would otherwise replace signalled workers at shutdown."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class EnrichPool:
+    """Worker processes for `analyse` (the CPU-heavy part), so enrichment uses every core.
+
+    Workers are spawned (not forked: the engine process runs threads) and load the models once,
+    on their first document; keep one pool for the life of the process.
+    """
+
+    CHUNK = 4  # documents per task: small batches keep both workers busy on short spool batches
+
+    def __init__(self, processes: int = 2):
+        import multiprocessing
+        import os
+
+        self.processes = processes
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            processes, initializer=_exit_with_parent, initargs=(os.getpid(),))
+
+    def map(self, docs: list[Document], home_province: str | None) -> list[Document]:
+        return self._pool.map(_analyse_args, [(d, home_province) for d in docs], self.CHUNK)
+
+    def close(self) -> None:
+        # terminate, not close: at shutdown the workers may already have been signalled, and a
+        # pool replaces dead workers while it waits; an unfinished batch stays in the spool
+        self._pool.terminate()
+        self._pool.join()
+
+    def __enter__(self) -> EnrichPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def enrich(docs: Iterable[Document], context: EnrichContext | None = None,
+           pool: EnrichPool | None = None) -> list[Document]:
+    """Enrich a batch; without a story index, stories are grouped within the batch only.
+
+    With a pool, the stateless steps run in its worker processes; outputs are the same.
+    """
     context = context or EnrichContext()
     if context.stories is None:
         from nlp.stories import StoryIndex
 
         with StoryIndex() as batch_index:  # in memory, gone after the batch
             return enrich(docs, EnrichContext(context.topics, batch_index,
-                                              context.home_province))
+                                              context.home_province), pool)
+    docs = list(docs)
+    if pool is not None and len(docs) > 1:
+        analysed = pool.map(docs, context.home_province)
+    else:
+        analysed = [analyse(doc, context.home_province) for doc in docs]
     with context.stories.batch():  # one transaction per batch, not per document
-        return [enrich_one(doc, context) for doc in docs]
+        return [finish(doc, context) for doc in analysed]

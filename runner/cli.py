@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--interval", type=float, default=60, help="seconds between cycles")
     run.add_argument("--no-web", action="store_true", help="run cycles only")
+    run.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                     help="enrichment processes (default: up to 2, one per core)")
 
     web = sub.add_parser("web", help="serve the web app only (no collection cycle), e.g. over "
                          "Elasticsearch when Airflow runs the stages")

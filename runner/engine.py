@@ -20,7 +20,7 @@ from crawlers.health import source_health
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.sources import Registry
-from nlp.pipeline import EnrichContext
+from nlp.pipeline import EnrichContext, EnrichPool
 from runner import stages
 from store.base import Store
 
@@ -66,7 +66,7 @@ class Engine:
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
                  alerting: stages.Alerting | None = None, web_db: Path | None = None,
-                 discovery_minutes: float | None = None,
+                 discovery_minutes: float | None = None, workers: int = 1,
                  echo: Callable[[str], None] | None = None):
         self.home = home
         self.registry = registry
@@ -77,6 +77,8 @@ class Engine:
         self.alerting = alerting
         self.web_db = web_db  # sources, topics and mutes people change in the web app
         self.discovery_minutes = discovery_minutes  # None: keyword discovery off
+        self.workers = workers  # enrichment processes; the pool starts with the first cycle
+        self._pool: EnrichPool | None = None
         self.base_registry = registry
         self.file_topics = list(context.topics) if context else []
         self.echo = echo or (lambda line: print(line, flush=True))
@@ -122,7 +124,10 @@ class Engine:
             log.exception("collect failed")
             summary.error = f"thu thập: {exc}"
         try:
-            summary.indexed = stages.ingest(self.home, self.store, context=self.context).documents
+            if self.workers > 1 and self._pool is None:
+                self._pool = EnrichPool(self.workers)
+            summary.indexed = stages.ingest(self.home, self.store, context=self.context,
+                                            pool=self._pool).documents
         except Exception as exc:
             log.exception("ingest failed")
             summary.error = f"lập chỉ mục: {exc}"
@@ -153,3 +158,6 @@ class Engine:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

@@ -41,7 +41,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
     engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
                     host_map=host_map, context=context, alerting=alerting, web_db=web_db,
                     discovery_minutes=discovery.minutes if discovery and discovery.enabled
-                    else None)
+                    else None, workers=getattr(args, "workers", 1))
     password = ensure_first_admin(web_db)
     if password:
         print(f"Tài khoản quản trị đầu tiên: admin / {password} — hãy đổi mật khẩu sau khi "

@@ -17,7 +17,7 @@ from crawlers.run import CrawlReport, crawl_once
 from langnghe.paths import Home
 from langnghe.sources import Registry
 from langnghe.spool import Spool
-from nlp.pipeline import EnrichContext, enrich
+from nlp.pipeline import EnrichContext, EnrichPool, enrich
 from store.base import Store
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,8 @@ def enrich_context(home: Home, watch_path: str | Path | None = DEFAULT_WATCH) ->
 
 
 def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
-           max_batches: int = 20, max_rounds: int = 1000) -> IngestReport:
+           pool: EnrichPool | None = None, max_batches: int = 20,
+           max_rounds: int = 1000) -> IngestReport:
     """Move everything waiting in the spool into the store (enriched), batch by batch.
 
     A batch is deleted from the spool only after the store has committed it, so a crash at any
@@ -83,7 +84,7 @@ def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
         with spool.claim(max_batches=max_batches) as batches:
             if not batches:
                 break
-            docs = enrich((doc for _, batch in batches for doc in batch), context)
+            docs = enrich((doc for _, batch in batches for doc in batch), context, pool)
             store.upsert(docs)
             report.batches += len(batches)
             report.documents += len(docs)
