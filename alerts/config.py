@@ -11,10 +11,10 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alerts.detector import SEVERITIES, DetectorParams
+from langnghe.yamlfile import read_yaml
 
 SeverityName = Literal["info", "warning", "critical"]
 AlertKind = Literal["spike", "rule", "negative_share", "source_health"]
@@ -183,12 +183,7 @@ def describe_errors(path: Path | str, err: ValidationError) -> str:
 def load_config(path: str | Path) -> AlertsConfig:
     """Read and validate an alerts YAML file; AlertConfigError lists every mistake."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise AlertConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise AlertConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml(path, AlertConfigError)
     if not isinstance(raw, dict):
         raise AlertConfigError(f"{path}: expected a mapping (watch:, channels:, groups: ...)")
     raw["base_dir"] = str(path.resolve().parent)

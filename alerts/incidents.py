@@ -5,9 +5,10 @@ A burst about a fire in the province is at once a spike of the "Thanh Hóa" topi
 Two detections are the same incident when their evidence documents overlap by at least
 `OVERLAP` of the smaller set. A crisis rule (written by staff for exactly this kind of event)
 names the incident before a volume spike, which names it before a negative-share rise; the kept
-alert takes the highest severity of the group and names the other watches. A detection that overlaps an incident still open from an earlier cycle takes
-that incident's key, so it becomes an update of it rather than a new alert. Source-health
-alerts are about collection, not content, and never merge.
+alert takes the highest severity of the group and names the other watches. A detection that
+overlaps an incident still open from an earlier cycle takes that incident's key, so it becomes
+an update of it rather than a new alert. Source-health alerts are about collection, not
+content, and never merge.
 """
 
 from __future__ import annotations

@@ -30,12 +30,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from langnghe.document import Document
 from langnghe.query import QueryError, parse
 from langnghe.sources import OutletType, Registry
+from langnghe.yamlfile import read_yaml
 from store.base import Filters
 
 TOXIC_LABELS = {"toxic", "offensive", "hate"}  # UIT-ViHSD / ViCTSD style labels, lower-cased
@@ -133,12 +133,7 @@ def _describe(path: Path, raw: list, err: ValidationError) -> str:
 
 def load_rules(path: str | Path) -> list[_Rule]:
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RuleError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml(path, RuleError)
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise RuleError(f"{path}: expected a mapping with a 'rules:' list")
     try:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -21,6 +20,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from langnghe.yamlfile import read_yaml
 
 OutletType = Literal["state", "national", "local", "business", "forum", "social", "other"]
 DEFAULT_SOURCES = Path(__file__).resolve().parent.parent / "config" / "sources.yaml"
@@ -221,12 +222,7 @@ def _describe(path: Path, raw: object, err: ValidationError) -> str:
 def load_registry(path: str | Path = DEFAULT_SOURCES) -> Registry:
     """Read and validate a sources file; raise ConfigError with every mistake listed."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    raw = read_yaml(path, ConfigError)
     if not isinstance(raw, dict) or "sources" not in raw:
         raise ConfigError(f"{path}: expected a mapping with a 'sources:' list")
     try:

@@ -20,12 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from langnghe import query as _query
 from langnghe.document import Document, NlpSection
 from langnghe.query import And, Node, Not, Or, QueryError, Term, parse
 from langnghe.vietnamese import fold
+from langnghe.yamlfile import read_yaml
 
 _WORDS_RE = re.compile(r"\w+")  # the same word split as langnghe.query
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # used in URLs and `topic:` filters
@@ -89,10 +88,10 @@ def _one(entry: object, where: str) -> WatchTopic:
 def load_topics(path: str | Path) -> list[WatchTopic]:
     """Read and validate a topics file; ids must be unique."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise TopicError(f"{path}: not valid YAML: {exc}") from exc
+    return _topics(read_yaml(path, TopicError), path)
+
+
+def _topics(raw: object, path: Path) -> list[WatchTopic]:
     topics: list[WatchTopic] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(_entries(raw, path), start=1):
@@ -222,13 +221,8 @@ def _term(node: Term) -> Matcher:
 def load_watch(path: str | Path) -> tuple[str | None, list[WatchTopic]]:
     """A watch file: the deployment's home province (`province:`) and its topics."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TopicError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise TopicError(f"{path}: not valid YAML: {exc}") from exc
+    raw = read_yaml(path, TopicError)
     province = raw.get("province") if isinstance(raw, dict) else None
     if province is not None and (not isinstance(province, str) or not province.strip()):
         raise TopicError(f"{path}: field `province` must be a province name, e.g. Thanh Hóa")
-    return province, load_topics(path)
+    return province, _topics(raw, path)

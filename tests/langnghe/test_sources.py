@@ -59,3 +59,19 @@ def test_registry_rejects_bad_files(tmp_path, text, fragment):
 def test_registry_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_registry(tmp_path / "nope.yaml")
+
+
+def test_every_config_loader_reports_missing_files_and_bad_yaml_alike(tmp_path):
+    from alerts.config import AlertConfigError, load_config
+    from alerts.rules import RuleError, load_rules
+    from nlp.watch import TopicError, load_topics, load_watch
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [", encoding="utf-8")
+    loaders = [(load_registry, ConfigError), (load_config, AlertConfigError),
+               (load_rules, RuleError), (load_topics, TopicError), (load_watch, TopicError)]
+    for load, error in loaders:
+        with pytest.raises(error, match="file not found"):
+            load(tmp_path / "missing.yaml")
+        with pytest.raises(error, match="not valid YAML"):
+            load(bad)
