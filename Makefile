@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install run demo test eval bench lint train clean
+.PHONY: install transformers run demo test eval bench lint train clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -15,13 +15,22 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# The optional transformers backend's torch + transformers (nlp/transformers_backend.py): only
+# the tests need it; the default NLP path never imports it.
+TORCH_STAMP := $(VENV)/.transformers-$(shell cat requirements-transformers.lock | cksum | cut -d' ' -f1)
+$(TORCH_STAMP): $(STAMP) requirements-transformers.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-transformers.lock -c requirements.lock
+	@rm -f $(VENV)/.transformers-* && touch $@
+
+transformers: $(TORCH_STAMP)  ## install the optional transformers backend (~5 GB with CUDA libs)
+
 run: install            ## run the engine on the embedded default (SQLite), web on :8080
 	$(BIN)/langnghe run $(ARGS)
 
 demo: install           ## run the engine offline on the built-in demo corpus
 	$(BIN)/langnghe demo $(ARGS)
 
-test: install           ## the whole test suite
+test: install $(TORCH_STAMP)  ## the whole test suite
 	bash scripts/test.sh $(ARGS)
 
 eval: install           ## quality numbers; fails below the floors in evaluation/baseline.json
@@ -30,9 +39,12 @@ eval: install           ## quality numbers; fails below the floors in evaluation
 bench: install          ## speed numbers (see docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.run
 
-train: install          ## retrain the shipped NLP models from ../shared/data
-	$(BIN)/python -m nlp.train
-	$(BIN)/python -m nlp.domains
+CORRECTIONS := var/corrections.jsonl
+
+train: install          ## retrain the shipped NLP models from ../shared/data + staff corrections
+	$(BIN)/langnghe corrections export --out $(CORRECTIONS)
+	$(BIN)/python -m nlp.train --corrections $(CORRECTIONS)
+	$(BIN)/python -m nlp.domains --corrections $(CORRECTIONS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -54,10 +54,13 @@ def documents(kind: str, texts: list[str]) -> list[Document]:
 
 
 def steps_only(docs: list[Document]) -> None:
+    pairs = []
     for doc in docs:
         section = NlpSection()
         for _, step in pipeline.STEPS:
             step(doc, section)
+        pairs.append((doc, section))
+    pipeline.classify_batch(pairs)
 
 
 def full_context(root: Path) -> pipeline.EnrichContext:

@@ -320,41 +320,51 @@ def step_normalize(doc, section) -> None:
         section.normalized = teencode.normalize(text)
 
 
-def step_sentiment(doc, section) -> None:
+def sentiment_text(doc, section) -> str | None:
     """Articles: title and lead count twice, then the body's opening; social: the text."""
     if doc.kind in SOCIAL_KINDS:
         text = social_text(doc, section)
     else:
         head = "\n".join(p for p in (section.title, section.lead) if p)
         text = "\n".join(p for p in (head, head, section.text[:SENTIMENT_BODY_CHARS]) if p)
-    if text.strip():
-        section.sentiment = predict("sentiment", text)
+    return text if text.strip() else None
 
 
-def step_toxicity(doc, section) -> None:
+def social_only(doc, section) -> str | None:
+    """Toxicity, emotion and the comment flags (ViCTSD is comments) read social items only."""
     if doc.kind in SOCIAL_KINDS and social_text(doc, section).strip():
-        section.toxicity = predict("toxicity", social_text(doc, section))
+        return social_text(doc, section)
+    return None
 
 
-def step_emotion(doc, section) -> None:
-    if doc.kind in SOCIAL_KINDS and social_text(doc, section).strip():
-        section.emotion = predict("emotion", social_text(doc, section))
+def category_text(doc, section) -> str | None:
+    if doc.kind in SOCIAL_KINDS:
+        return None
+    text = "\n".join(p for p in (section.title, section.lead, section.text) if p)
+    return text if text.strip() else None
 
 
-def step_comment_flags(doc, section) -> None:
-    """Comments under articles: toxic and constructive flags (ViCTSD is such comments)."""
-    if doc.kind in SOCIAL_KINDS and social_text(doc, section).strip():
-        section.toxic = predict("toxic", social_text(doc, section))
-        section.constructive = predict("constructive", social_text(doc, section))
+def predict_many(task: str, texts: list[str]) -> list[Label]:
+    """`predict` over a batch: the configured transformers model of the task when there is one
+    (nlp/transformers_backend.py), else the shipped linear model, text by text."""
+    from nlp import transformers_backend
+
+    model = transformers_backend.backend(task) if task in transformers_backend.LABELS else None
+    if model is not None:
+        return model.predict_many(texts)
+    return [predict(task, text) for text in texts]
 
 
-def step_category(doc, section) -> None:
-    if doc.kind not in SOCIAL_KINDS:
-        text = "\n".join(p for p in (section.title, section.lead, section.text) if p)
-        if text.strip():
-            section.category = predict("category", text)
+def check_backends() -> list[str]:
+    """Load every configured transformers model now (BackendError with the reason if one cannot
+    be used), so a misconfiguration stops the start, not each batch; returns the tasks served."""
+    from nlp import transformers_backend
+
+    return [task for task in transformers_backend.LABELS if transformers_backend.backend(task)]
 
 
-STEPS = [("normalize", step_normalize), ("sentiment", step_sentiment),
-         ("toxicity", step_toxicity), ("emotion", step_emotion),
-         ("comment_flags", step_comment_flags), ("category", step_category)]
+# Per-document steps; the classifiers run after them, task by task over the whole batch
+# (nlp.pipeline), each on the text its selector gives (None: the task does not apply).
+STEPS = [("normalize", step_normalize)]
+CLASSIFIERS = [("sentiment", sentiment_text), ("toxicity", social_only), ("emotion", social_only),
+               ("toxic", social_only), ("constructive", social_only), ("category", category_text)]

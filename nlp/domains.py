@@ -328,7 +328,13 @@ def mapped_examples(split: str, parts: tuple[str, ...] = ("vntc", "headlines", "
 
 
 def target(dataset: str, topic: str, domain: str) -> int | None:
-    """1/0 for the mapped label of `domain`, None when the topic says nothing about it."""
+    """1/0 for the mapped label of `domain`, None when the topic says nothing about it.
+
+    A staff correction ("correction", "new|old") says the new domain applies and the corrected
+    one does not; it says nothing of the others."""
+    if dataset == "correction":
+        new, _, old = topic.partition("|")
+        return 1 if domain == new else 0 if domain == old else None
     if domain in DOMAIN_MAP[dataset].get(topic, ()):
         return 1
     if domain in UNKNOWN[dataset].get(topic, ()):
@@ -336,12 +342,20 @@ def target(dataset: str, topic: str, domain: str) -> int | None:
     return 0
 
 
-def train(out: Path = ARTIFACT, min_df: int = 3, keep: float = 1e-3) -> dict:
-    """Fit one logistic regression per mapped domain; write JSON weights; return a summary."""
+def train(out: Path = ARTIFACT, min_df: int = 3, keep: float = 1e-3,
+          corrections: Path | None = None) -> dict:
+    """Fit one logistic regression per mapped domain; write JSON weights; return a summary.
+
+    With `corrections` (a file of `langnghe corrections export`), staff domain corrections are
+    added to the training examples (see nlp/corrections.py)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     examples = mapped_examples("train")
+    if corrections:
+        from nlp import corrections as staff
+
+        examples += staff.domain_examples(staff.load(corrections))
     # min_df=3: words seen in fewer than three documents are names and typos, not topic words.
     # max_features=60000: the most frequent words and pairs; keeps the artifact a few MB.
     vec = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=min_df,
@@ -371,4 +385,10 @@ def train(out: Path = ARTIFACT, min_df: int = 3, keep: float = 1e-3) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(train(), indent=2))
+    import argparse
+
+    cli = argparse.ArgumentParser(prog="python -m nlp.domains",
+                                  description="retrain the domain model from ../shared/data")
+    cli.add_argument("--corrections", type=Path,
+                     help="staff corrections (JSON lines of `langnghe corrections export`)")
+    print(json.dumps(train(corrections=cli.parse_args().corrections), indent=2))

@@ -1,8 +1,10 @@
 """The enrich stage: run each step on each document, never let one document stop the batch.
 
 A step is a function `(doc, section) -> None` that fills its fields of the document's
-`NlpSection`; steps run in the order of `STEPS`. A step that raises records
-"<step>: <error>" in `section.errors` and the remaining steps still run.
+`NlpSection`; steps run in the order of `STEPS`, then the classifiers of
+`classify.CLASSIFIERS` task by task over the batch (a transformers model, when one is configured
+for a task, scores it in batches). A step that raises records "<step>: <error>" in
+`section.errors` and the remaining steps still run.
 
 Steps that need the deployment's context (watch topics, the story index, the home province)
 are `(doc, section, context) -> None` in `CONTEXT_STEPS`; they run after every step of `STEPS`
@@ -37,8 +39,8 @@ def step_textprep(doc: Document, section: NlpSection) -> None:
 
 
 STEPS: list[tuple[str, Step]] = [("textprep", step_textprep)]
-# Learned steps (nlp/classify.py): normalize, sentiment, toxicity, emotion, category; models
-# load lazily on first use.
+# Teencode normalisation (nlp/classify.py); the classifiers of `classify.CLASSIFIERS` then run
+# over the batch (`classify_batch`); models load lazily on first use.
 STEPS += classify.STEPS
 
 
@@ -87,12 +89,15 @@ CONTEXT_STEPS: list[tuple[str, ContextStep]] = [
     ("topics", step_topics)]
 
 
-def _run(name: str, call: Callable[[], None], doc: Document, section: NlpSection) -> None:
+def _run(name: str, doc: Document, section: NlpSection, call: Callable, *args: object):
+    """`call(*args)`'s result; if it raises, the error is recorded on `section` and None
+    returned — one bad document never stops the pipeline."""
     try:
-        call()
-    except Exception as exc:  # one bad document never stops the pipeline
+        return call(*args)
+    except Exception as exc:
         log.warning("enrich step %s failed on %s: %s", name, doc.id, exc)
         section.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        return None
 
 
 # Steps that need nothing shared run anywhere (worker processes); story and topics need the
@@ -100,23 +105,52 @@ def _run(name: str, call: Callable[[], None], doc: Document, section: NlpSection
 LOCAL_STEPS = ("domains", "entities")
 
 
-def analyse(doc: Document, home_province: str | None = None) -> Document:
+def classify_batch(pairs: list[tuple[Document, NlpSection]]) -> None:
+    """Each classifier over the batch at once (a transformers model scores it in batches); a
+    failure falls back to one text at a time so only the document that fails records it."""
+    for task, text_of in classify.CLASSIFIERS:
+        todo: list[tuple[Document, NlpSection, str]] = []
+        for doc, section in pairs:
+            text = _run(task, doc, section, text_of, doc, section)
+            if text:
+                todo.append((doc, section, text))
+        if not todo:
+            continue
+        try:
+            labels = classify.predict_many(task, [text for _, _, text in todo])
+        except Exception:  # find the document(s) at fault; the others still get their label
+            labels = [(_run(task, doc, section, classify.predict_many, task, [text]) or [None])[0]
+                      for doc, section, text in todo]
+        for (_, section, _), label in zip(todo, labels, strict=True):
+            setattr(section, task, label)
+
+
+def analyse_many(docs: Sequence[Document], home_province: str | None = None) -> list[Document]:
     """Every step that needs no shared state: text prep, classifiers, domains, entities."""
     context = EnrichContext(home_province=home_province)
-    section = NlpSection(version=PIPELINE_VERSION, lang=doc.language or "vi")
-    for name, step in STEPS:
-        _run(name, lambda step=step: step(doc, section), doc, section)
-    for name, cstep in CONTEXT_STEPS:
-        if name in LOCAL_STEPS:
-            _run(name, lambda cstep=cstep: cstep(doc, section, context), doc, section)
-    return doc.model_copy(update={"nlp": section})
+    pairs = []
+    for doc in docs:
+        section = NlpSection(version=PIPELINE_VERSION, lang=doc.language or "vi")
+        for name, step in STEPS:
+            _run(name, doc, section, step, doc, section)
+        pairs.append((doc, section))
+    classify_batch(pairs)
+    for doc, section in pairs:
+        for name, cstep in CONTEXT_STEPS:
+            if name in LOCAL_STEPS:
+                _run(name, doc, section, cstep, doc, section, context)
+    return [doc.model_copy(update={"nlp": section}) for doc, section in pairs]
+
+
+def analyse(doc: Document, home_province: str | None = None) -> Document:
+    return analyse_many([doc], home_province)[0]
 
 
 def finish(doc: Document, context: EnrichContext) -> Document:
     """The shared-state steps (story, topics) on an analysed document, in place."""
     for name, cstep in CONTEXT_STEPS:
         if name not in LOCAL_STEPS:
-            _run(name, lambda cstep=cstep: cstep(doc, doc.nlp, context), doc, doc.nlp)
+            _run(name, doc, doc.nlp, cstep, doc, doc.nlp, context)
     return doc
 
 
@@ -125,8 +159,8 @@ def enrich_one(doc: Document, context: EnrichContext | None = None) -> Document:
     return finish(analyse(doc, context.home_province), context)
 
 
-def _analyse_args(args: tuple[Document, str | None]) -> Document:
-    return analyse(*args)
+def _analyse_chunk(args: tuple[list[Document], str | None]) -> list[Document]:
+    return analyse_many(*args)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -162,7 +196,8 @@ class EnrichPool:
             processes, initializer=_exit_with_parent, initargs=(os.getpid(),))
 
     def map(self, docs: list[Document], home_province: str | None) -> list[Document]:
-        return self._pool.map(_analyse_args, [(d, home_province) for d in docs], self.CHUNK)
+        chunks = [(docs[i:i + self.CHUNK], home_province) for i in range(0, len(docs), self.CHUNK)]
+        return [doc for chunk in self._pool.map(_analyse_chunk, chunks, 1) for doc in chunk]
 
     def close(self) -> None:
         # terminate, not close: at shutdown the workers may already have been signalled, and a
@@ -194,6 +229,6 @@ def enrich(docs: Iterable[Document], context: EnrichContext | None = None,
     if pool is not None and len(docs) > 1:
         analysed = pool.map(docs, context.home_province)
     else:
-        analysed = [analyse(doc, context.home_province) for doc in docs]
+        analysed = analyse_many(docs, context.home_province)
     with context.stories.batch():  # one transaction per batch, not per document
         return [finish(doc, context) for doc in analysed]

@@ -1,4 +1,5 @@
-"""`python -m nlp.train [segment|teencode|classifiers|all]`: rebuild the shipped NLP artifacts.
+"""`python -m nlp.train [segment|teencode|classifiers|all] [--corrections FILE]`: rebuild the
+shipped NLP artifacts (with staff corrections, the learning loop: see nlp/corrections.py).
 
 Each model is trained from ../shared/data into nlp/artifacts/<name>-v1/ (model.joblib plus a
 MODEL_CARD.md with data sources, licences, the command and the metrics measured at build time).
@@ -23,7 +24,7 @@ def write_card(folder: Path, card: str, metrics: dict) -> None:
     (folder / "MODEL_CARD.md").write_text(body, encoding="utf-8")
 
 
-def run(task: str) -> dict:
+def run(task: str, corrections: Path | None = None) -> dict:
     if task == "segment":
         from nlp.models import cards, segmenter
 
@@ -40,18 +41,23 @@ def run(task: str) -> dict:
         return metrics
     from nlp.models import textclf
 
-    return textclf.build_all(ARTIFACTS)
+    return textclf.build_all(ARTIFACTS, corrections=corrections)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.train", description=__doc__)
     parser.add_argument("tasks", nargs="*", default=["all"], choices=[*TASKS, "all"],
                         help="which artifacts to rebuild (default: all)")
+    parser.add_argument("--corrections", type=Path,
+                        help="staff corrections to learn from (JSON lines of "
+                             "`langnghe corrections export`); used by the sentiment model")
     args = parser.parse_args(argv)
+    if args.corrections and not args.corrections.exists():
+        parser.error(f"--corrections {args.corrections}: no such file")
     tasks = TASKS if "all" in args.tasks else args.tasks
     for task in tasks:
         started = time.perf_counter()
-        metrics = run(task)
+        metrics = run(task, args.corrections)
         summary = json.dumps(metrics, ensure_ascii=False)
         print(f"{task}: {time.perf_counter() - started:.0f} s", summary, file=sys.stderr)
     return 0

@@ -23,6 +23,7 @@ from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.query import QueryError
 from langnghe.sources import DEFAULT_SOURCES, ConfigError, load_registry
+from nlp.transformers_backend import BackendError
 from nlp.watch import TopicError
 
 DEFAULT_PORT = 8080
@@ -32,6 +33,7 @@ PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("alerts", "detect-series"): "alerts.cli:detect_series_main",
     ("parse",): "crawlers.connectors:parse_cli_main",
     ("users",): "runner.users_cli:users_main",
+    ("corrections",): "runner.corrections_cli:corrections_main",
     ("es",): "runner.es_cli:es_main",
     ("kibana",): "runner.es_cli:kibana_main",
     ("enrich",): "runner.nlp_cli:enrich_main",
@@ -293,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (ConfigError, QueryError, TopicError, AlertConfigError, DiscoveryConfigError,
-            UsageError) as exc:
+            BackendError, UsageError) as exc:
         print(f"langnghe {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

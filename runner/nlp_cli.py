@@ -75,7 +75,15 @@ def _batches(lines: Iterator[str]) -> Iterator[list[tuple[int, str]]]:
 
 def enrich_main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="langnghe enrich", description=__doc__).parse_args(argv)
+    from nlp.classify import check_backends
     from nlp.pipeline import enrich
+    from nlp.transformers_backend import BackendError
+
+    try:
+        check_backends()
+    except BackendError as exc:
+        print(f"langnghe enrich: {exc}", file=sys.stderr)
+        return 2
 
     for batch in _batches(sys.stdin):
         rows, docs, errors = [], [], {}

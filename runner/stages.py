@@ -59,10 +59,15 @@ def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None =
 
 
 def enrich_context(home: Home, watch_path: str | Path | None = DEFAULT_WATCH) -> EnrichContext:
-    """What enrichment needs from the deployment: watch topics, home province, story index."""
+    """What enrichment needs from the deployment: watch topics, home province, story index.
+
+    A transformers model configured in the environment is loaded here, so a model that cannot
+    be used stops the start with `BackendError` instead of failing every batch."""
+    from nlp.classify import check_backends
     from nlp.stories import StoryIndex
     from nlp.watch import load_watch
 
+    check_backends()
     province, topics = load_watch(watch_path) if watch_path else (None, [])
     return EnrichContext(topics=topics, stories=StoryIndex.for_home(home.root),
                          home_province=province)

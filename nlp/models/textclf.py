@@ -138,9 +138,16 @@ def star_polarity(stars: int) -> str:
     return "negative" if stars <= 2 else "neutral" if stars == 3 else "positive"
 
 
-def sentiment_task(aux_weight: float = 0.3) -> Task:
-    """VSFC as is; VSMEC and ViSFD mapped to polarity, weighted lower (other domains)."""
+def sentiment_task(aux_weight: float = 0.3, corrections: Path | None = None) -> Task:
+    """VSFC as is; VSMEC and ViSFD mapped to polarity, weighted lower (other domains); staff
+    corrections (a file of `langnghe corrections export`) weighted higher."""
     train = [(r["text"], r["label"], 1.0) for r in split("uit-vsfc", "train")]
+    staff_rows = []
+    if corrections:
+        from nlp import corrections as staff
+
+        staff_rows = staff.sentiment_examples(staff.load(corrections))
+    train += staff_rows
     train += [(r["text"], EMOTION_POLARITY[r["label"]], aux_weight)
               for r in split("uit-vsmec", "train")]
     train += [(r["text"], star_polarity(r["n_star"]), aux_weight)
@@ -149,7 +156,8 @@ def sentiment_task(aux_weight: float = 0.3) -> Task:
     # Tuned on dev (acc / macro-F1): aux weight 0 -> .912/.768, 0.3 -> .916/.784, 0.5 -> .911/.772;
     # word 1-3-grams, C=5 (C=1: .909/.735, C=20: .908/.781); LinearSVC peaked at .918/.757.
     notes = {"emotion_polarity": EMOTION_POLARITY, "aux_weight": aux_weight,
-             "visfd_stars": "1-2 negative, 3 neutral, 4-5 positive"}
+             "visfd_stars": "1-2 negative, 3 neutral, 4-5 positive",
+             "staff_corrections": len(staff_rows)}
     return Task("sentiment", train, dev, c=5.0, word_ngrams=(1, 3), notes=notes)
 
 
@@ -200,13 +208,14 @@ def build(task: Task, artifacts: Path) -> dict:
     return metrics
 
 
-def build_all(artifacts: Path, names=tuple(TASKS)) -> dict:
+def build_all(artifacts: Path, names=tuple(TASKS), corrections: Path | None = None) -> dict:
     from nlp.models import cards
     from nlp.train import write_card
 
     out = {}
     for name in names:
-        metrics = build(TASKS[name](), artifacts)
+        task = sentiment_task(corrections=corrections) if name == "sentiment" else TASKS[name]()
+        metrics = build(task, artifacts)
         write_card(artifacts / f"{name}-v1", cards.CLASSIFIERS[name], metrics)
         out[name] = {k: metrics[k] for k in ("accuracy", "macro_f1", "weighted_f1")}
     return out
