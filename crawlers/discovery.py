@@ -8,6 +8,14 @@ any other item is fetched and extracted like every article, as source `discovere
 its outlet is recorded as a *proposed* source (`proposed_sources(home)`), never added to the
 registry by itself.
 
+Google News links (`https://news.google.com/rss/articles/<id>?oc=5`) rarely name the article.
+What is done offline (`article_link`): the description's own outlet link when there is one;
+else the URL decoded from the id (`url_in_article_id`: ids before mid-2024, `CBMi…`, carry it
+in a small base64url protobuf); else the link is fetched and an HTTP redirect followed. Limit:
+newer ids (`CBMi…` wrapping an `AU_yqL…` token) hold no URL, and Google resolves them only
+through a signed `batchexecute` call from its script page, which we do not make; such items
+end as error class `unresolved` in the topic's report and health row, never as `parse`.
+
 Settings live in the watch file, beside the topics they search for (validated by
 `load_discovery_settings`):
 
@@ -188,9 +196,17 @@ def is_known(domain: str, known: set[str]) -> bool:
     return any(domain == k or domain.endswith("." + k) for k in known)
 
 
+_ARTICLE_ID = re.compile(r"/(?:articles|read)/([A-Za-z0-9_=-]+)")
+_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#][^\s]*)?$")
+HEADER_SCAN = 16  # bytes searched for the URL field when the id is not clean protobuf: the
+# header before it is 2 bytes (field 1, a small varint) in every id seen so far
+LENGTH_DELIMITED, FIELD_URL = 2, 4  # protobuf wire type of strings; the id's URL field number
+_SKIP = {0: None, 1: 8, 5: 4}  # other wire types: varint, fixed64, fixed32 (bytes to skip)
+
+
 def _varint(data: bytes, i: int) -> tuple[int, int]:
     value = shift = 0
-    while i < len(data):
+    while i < len(data) and shift < 64:  # a longer varint is junk, not a number
         byte = data[i]
         value |= (byte & 0x7F) << shift
         i, shift = i + 1, shift + 7
@@ -199,34 +215,88 @@ def _varint(data: bytes, i: int) -> tuple[int, int]:
     raise ValueError("truncated varint")
 
 
-def url_in_article_id(link: str) -> str | None:
-    """The article URL inside a Google News link's id, when it carries one.
-
-    Ids before 2024 (`CBMi…`) are base64url of a small protobuf whose field 4 is the URL; newer
-    ids hold an opaque token there instead, and only Google's redirect knows the URL.
-    """
-    match = re.search(r"/articles/([A-Za-z0-9_-]+)", link)
-    if not match or not link.startswith(("https://news.google.com/", "http://news.google.com/")):
-        return None
-    token = match.group(1)
+def _id_bytes(token: str) -> bytes | None:
+    """base64url → bytes, whatever the padding; a dangling last character (junk) is dropped."""
+    token = token.rstrip("=")
+    if len(token) % 4 == 1:
+        token = token[:-1]
     try:
-        data = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        i = 0
-        while i < len(data):
-            tag, i = _varint(data, i)
-            if tag & 7 == 0:  # varint field
-                _, i = _varint(data, i)
-                continue
-            if tag & 7 != 2:  # only varint and length-delimited fields occur here
-                return None
-            length, i = _varint(data, i)
-            value = data[i:i + length].decode("utf-8")
-            if tag >> 3 == 4:
-                return value if re.match(r"^https?://[^\s]+$", value) else None
-            i += length
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (ValueError, binascii.Error):
         return None
+
+
+def _as_url(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if _URL.match(text) else None
+
+
+def _field_url(data: bytes) -> str | None:
+    """Walk the protobuf fields; the string of field 4 when it is a URL."""
+    i = 0
+    while i < len(data):
+        tag, i = _varint(data, i)
+        wire = tag & 7
+        if wire == LENGTH_DELIMITED:
+            length, i = _varint(data, i)
+            if i + length > len(data):
+                raise ValueError("truncated field")
+            if tag >> 3 == FIELD_URL:
+                return _as_url(data[i:i + length])
+            i += length
+        elif wire in _SKIP:
+            i = _varint(data, i)[1] if _SKIP[wire] is None else i + _SKIP[wire]
+        else:
+            raise ValueError(f"wire type {wire}")
     return None
+
+
+def _scanned_url(data: bytes) -> str | None:
+    """Fallback for ids with junk in the header: the first length-prefixed `http…` string
+    (tag 0x22 = field 4, length-delimited) near the start whose length fits the data."""
+    for start in range(min(HEADER_SCAN, len(data))):
+        if data[start] != 0x22:
+            continue
+        try:
+            length, i = _varint(data, start + 1)
+        except ValueError:
+            continue
+        if data[i:i + 4] == b"http" and i + length <= len(data):
+            url = _as_url(data[i:i + length])
+            if url:
+                return url
+    return None
+
+
+def url_in_article_id(link: str) -> str | None:
+    """The article URL inside a Google News link's id, when it carries one (else None).
+
+    Old ids (`CBMi…`) are base64url of a small protobuf: field 1 (a varint), then field 4, the
+    article URL as a length-prefixed string, and sometimes field 26 (the AMP URL). The fields
+    are walked; when junk breaks that walk, the header is scanned for the URL field. Newer ids
+    (`CBMi…AU_yqL…`) hold an opaque token in field 4: None, only Google knows the URL.
+    """
+    if not link.startswith(("https://news.google.com/", "http://news.google.com/")):
+        return None
+    match = _ARTICLE_ID.search(urlsplit(link).path)
+    data = _id_bytes(match.group(1)) if match else None
+    if not data:
+        return None
+    try:
+        url = _field_url(data)
+    except ValueError:
+        url = None
+    return url or _scanned_url(data)
+
+
+def is_google_article(url: str) -> bool:
+    """A Google News article link (a redirect or a script page), not the article itself."""
+    parts = urlsplit(url)
+    return (parts.hostname or "").lower() == "news.google.com" \
+        and _ARTICLE_ID.search(parts.path) is not None
 
 
 _HREF = re.compile(r"""<a\s[^>]*href=["']([^"']+)["']""", re.IGNORECASE)

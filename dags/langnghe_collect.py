@@ -8,6 +8,13 @@ subprocess (Twisted's reactor cannot restart inside one process; a subprocess be
 under `dag.test()` and on a worker) and returns the crawl's stats (found / new / failed and
 errors per source), which go to XCom and the task log. `report` adds the groups up.
 
+Keyword discovery (the watch file's `discovery:` block, as `langnghe run` reads it) is one task
+of its own, `discover`, beside the groups: it polls each watch topic's Google News search feed
+when due (every `discovery.minutes`) through the same `runner.stages.collect`, over the whole
+registry with every source disabled — so outlets already covered are known and skipped, and no
+feed is polled twice — once per cycle rather than once per group. Discovered articles go to the
+same spool; their outlets are proposed, never added.
+
 Design: crawled documents are written to the **spool on shared storage** (`LANGNGHE_HOME/spool`,
 a maildir: write to tmp/, rename into new/), not straight into the store. The spool is the
 durable hand-off: a crawl never waits for Elasticsearch, a dead enrich worker loses nothing, and
@@ -64,19 +71,42 @@ def langnghe_collect():
         print(report.summary_line())
         return crawl_summary(report)
 
+    @task(execution_timeout=CRAWL_TASK_TIMEOUT)
+    def discover() -> dict | None:
+        """runner.stages.collect of the watch topics' search feeds only (None: discovery off)."""
+        from langnghe_common import crawl_summary, deployment
+
+        from runner import stages
+
+        dep = deployment()
+        wanted = dep.discovery()
+        if wanted is None:
+            print("keyword discovery is off (watch file)")
+            return None
+        topics, minutes = wanted
+        report = stages.collect(dep.discovery_registry(), dep.home, host_map=dep.host_map,
+                                timeout=CRAWL_TIMEOUT_S, topics=topics,
+                                discovery_minutes=minutes)
+        print(report.summary_line())
+        return crawl_summary(report)
+
     @task(outlets=[SPOOL])
-    def report(groups: list[dict]) -> dict:
-        """Totals over the groups; fails when every group failed (nothing reachable)."""
+    def report(groups: list[dict], discovery: dict | None) -> dict:
+        """Totals over the groups and discovery; fails when every group failed (nothing
+        reachable; discovery alone does not count, Google may rate-limit it)."""
         groups = [groups[i] for i in range(len(groups))]  # iterating past the end logs 404s
-        totals = {key: sum(g[key] for g in groups) for key in ("found", "new", "failed")}
+        parts = groups + ([discovery] if discovery else [])
+        totals = {key: sum(g[key] for g in parts) for key in ("found", "new", "failed")}
         totals["groups"] = len(groups)
+        totals["discovery"] = {k: discovery[k] for k in ("found", "new", "failed")} \
+            if discovery else None
         totals["unreachable"] = sorted({s for g in groups for s in g["unreachable"]})
         print(f"collect: {totals}")
         if groups and all(g["found"] == 0 and g["failed"] > 0 for g in groups):
             raise RuntimeError(f"every crawl group failed: {totals}")
         return totals
 
-    report(crawl_group.expand(source_ids=plan_groups()))
+    report(crawl_group.expand(source_ids=plan_groups()), discover())
 
 
 langnghe_collect()

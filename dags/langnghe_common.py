@@ -83,6 +83,28 @@ class Deployment:
         wanted = set(source_ids)
         return Registry(sources=tuple(s for s in registry.sources if s.id in wanted))
 
+    def discovery_registry(self):
+        """The registry for keyword discovery alone: every source kept (its outlets are known,
+        not re-discovered) but disabled, so no feed, sitemap or connector is crawled again."""
+        registry = self.registry()
+        return registry.model_copy(update={"sources": tuple(
+            s.model_copy(update={"enabled": False}) for s in registry.sources)})
+
+    def discovery(self) -> tuple[list, float] | None:
+        """(watch topics, minutes) for keyword discovery, from the watch file's `discovery:`
+        block (crawlers.discovery.load_discovery_settings); None when it is switched off or
+        there is no watch file or topic."""
+        from crawlers.discovery import load_discovery_settings
+        from nlp.watch import load_watch
+
+        if self.watch is None or not self.watch.exists():
+            return None
+        settings = load_discovery_settings(self.watch)
+        if not settings.enabled:
+            return None
+        _, topics = load_watch(self.watch)
+        return (topics, settings.minutes) if topics else None
+
     def open_store(self):
         from store import open_store
 

@@ -2,7 +2,7 @@
 
 `run_connectors(registry, home)` is what the collect stage calls beside the news crawl:
 XenForo/Telegram sources run as Scrapy spiders in a subprocess of their own
-(`python -m crawlers.connectors.spiders --job …`, spooling through `SpoolItemsPipeline`); API
+(`python -m crawlers.connectors.spiders --job …`, spooling through `crawlers.pipelines`); API
 sources (YouTube, Facebook, VnExpress comments) run in this process. All of them keep their
 state in `home.root/connectors.sqlite` and their evidence under `home.root/captures`.
 

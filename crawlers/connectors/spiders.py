@@ -7,11 +7,14 @@ onwards (new replies are at the end), following `rel=next` up to `LANGNGHE_THREA
 `TelegramSpider` (name 'telegram'): `https://t.me/s/<channel>` → messages newer than the newest
 one seen; older preview pages are followed only to close a gap, up to `LANGNGHE_TELEGRAM_PAGES`.
 
-Both yield `{"document": Document, "capture": CaptureRef | None}` items; state (seen posts,
-thread snapshots, newest message) lives in a `ConnectorState` file (setting
-`LANGNGHE_CONNECTOR_STATE`); pages that produced documents are captured as WARC records when
-`LANGNGHE_CAPTURE_DIR` is set. `python -m crawlers.connectors.spiders --job JOB.json` runs them
-in a process of their own (`run_job`).
+Both yield `{"document": Document, "capture": CaptureRef | None, "seq": int}` items to the
+news crawl's pipeline (`crawlers.pipelines.SpoolPipeline`, spool `LANGNGHE_SPOOL`); state (seen
+posts, thread snapshots, newest message) lives in a `ConnectorState` file (setting
+`LANGNGHE_CONNECTOR_STATE`) and is committed only once the items it covers are in the spool
+(`StatefulSpider.commit_spooled`), so a killed run re-fetches, never loses, them; pages that
+produced documents are captured as WARC records when `LANGNGHE_CAPTURE_DIR` is set.
+`python -m crawlers.connectors.spiders --job JOB.json` runs them in a process of their own
+(`run_job`).
 """
 
 from __future__ import annotations
@@ -34,11 +37,9 @@ from crawlers.connectors import telegram, xenforo
 from crawlers.connectors.state import ConnectorState
 from crawlers.context import classify
 from langnghe.document import Document
-from langnghe.spool import Spool
 
 _PAGE = re.compile(r"/page-(\d+)")
 MAX_ERRORS = 20  # per spider in a report: enough to diagnose, bounded for the console
-SPOOL_BATCH = 20  # documents per spool batch (as the news crawl)
 THREAD_PAGES = 10  # per thread per visit: 200 posts; a busier thread continues next visit
 TELEGRAM_PAGES = 3  # older preview pages (20 messages each) to close a gap after a pause
 DEFAULT_SETTINGS = {  # under the job's own settings
@@ -48,8 +49,9 @@ DEFAULT_SETTINGS = {  # under the job's own settings
     "COOKIES_ENABLED": False,  # logged-out, anonymous reading only
     "TELNETCONSOLE_ENABLED": False,
     "USER_AGENT": "LangNghe/0.1 (+https://github.com/langnghe; press monitoring)",
-    "ITEM_PIPELINES": {"crawlers.connectors.spiders.DocumentsFilePipeline": 300,
-                       "crawlers.connectors.spiders.SpoolItemsPipeline": 310},
+    # the news crawl's pipeline: posts count as seen only once their batch is in the spool
+    "ITEM_PIPELINES": {"crawlers.pipelines.DocumentsFilePipeline": 300,
+                       "crawlers.pipelines.SpoolPipeline": 310},
 }
 
 
@@ -59,7 +61,14 @@ def page_number(url: str) -> int:
 
 
 class StatefulSpider(Spider):
-    """Shared plumbing: the state file, evidence capture, error recording."""
+    """Shared plumbing: the state file, evidence capture, error recording, and the commit of
+    state once the items it covers are in the spool (`crawlers.pipelines.SpoolPipeline`).
+
+    Every item gets a sequence number. State that depends on items (posts seen, a thread's
+    snapshot, a channel's newest message) is recorded as *marks* to apply after every item
+    yielded so far is committed; a run killed before that leaves the state as it was, so the
+    next run fetches the same items again.
+    """
 
     platform = ""
 
@@ -75,6 +84,11 @@ class StatefulSpider(Spider):
         capture_dir = settings.get("LANGNGHE_CAPTURE_DIR")
         spider.capture = WarcCapture(capture_dir, prefix=spider.name) if capture_dir else None
         spider.errors, spider.found, spider.spooled = [], 0, 0
+        spider.pending: set[str] = set()  # ids yielded in this run (committed or not)
+        spider.yielded = 0  # sequence number of the last item yielded
+        spider.committed: set[int] = set()  # committed sequence numbers above the watermark
+        spider.watermark = 0  # every item up to this sequence number is committed
+        spider.waiting: list[tuple[int, list[tuple]]] = []  # (after seq, marks), in order
         return spider
 
     def closed(self, reason: str) -> None:
@@ -94,9 +108,37 @@ class StatefulSpider(Spider):
         self.errors.append(f"{error_class}: {message} ({failure.request.url})")
         self.logger.warning("%s: %s", error_class, failure.request.url)
 
+    def spool_failed(self, exc: Exception) -> None:
+        self.errors.append(f"spool: {type(exc).__name__}: {exc}")
+
+    # -- state after the spool ------------------------------------------------------------------
+    def after_items(self, marks: list[tuple]) -> None:
+        """Apply `marks` — ("put", key, value) or ("max", key, number) — once every item
+        yielded so far is committed (at once when it already is)."""
+        self.waiting.append((self.yielded, marks))
+        self._apply_due(time.time())
+
+    def commit_spooled(self, items: list[dict], now: float) -> None:
+        """Called by the spool pipeline once `items` are on disk: they count as seen."""
+        self.state.mark_seen(self.platform, [item["document"].id for item in items], now)
+        self.spooled += len(items)
+        self.committed.update(item["seq"] for item in items)
+        while self.watermark + 1 in self.committed:
+            self.watermark += 1
+            self.committed.discard(self.watermark)
+        self._apply_due(now)
+
+    def _apply_due(self, now: float) -> None:
+        while self.waiting and self.waiting[0][0] <= self.watermark:
+            for op, key, value in self.waiting.pop(0)[1]:
+                if op == "max":
+                    value = max(value, int(self.state.get(key, 0)))
+                self.state.put(key, value, now)
+
     def emit(self, response: Response, docs: list[Document]):
         """Items for the documents not seen before; the page is captured when it yielded any."""
-        fresh = [d for d in docs if not self.state.seen(self.platform, d.id)]
+        fresh = [d for d in docs
+                 if d.id not in self.pending and not self.state.seen(self.platform, d.id)]
         self.found += len(fresh)
         ref = None
         if fresh and self.capture is not None:
@@ -108,9 +150,10 @@ class StatefulSpider(Spider):
                 response.body, fetched_at)
             for doc in fresh:
                 doc.capture = ref.as_capture(fetched_at)
-        self.state.mark_seen(self.platform, [d.id for d in fresh])
         for doc in fresh:
-            yield {"document": doc, "capture": ref}
+            self.pending.add(doc.id)
+            self.yielded += 1
+            yield {"document": doc, "capture": ref, "seq": self.yielded}
 
 
 class XenForoSpider(StatefulSpider):
@@ -159,8 +202,8 @@ class XenForoSpider(StatefulSpider):
         known = self.state.get(f"xf:thread:{meta['thread']}") or {}
         snapshot = meta["entry"] if finished and meta["entry"] else \
             {k: known.get(k) for k in ("last_post_at", "replies")}
-        self.state.put(f"xf:thread:{meta['thread']}",
-                       {**snapshot, "page": page_number(response.url)})
+        self.after_items([("put", f"xf:thread:{meta['thread']}",
+                           {**snapshot, "page": page_number(response.url)})])
 
 
 class TelegramSpider(StatefulSpider):
@@ -187,76 +230,14 @@ class TelegramSpider(StatefulSpider):
         newer = [m for m in messages if m.number > meta["newest"]]
         yield from self.emit(response, [m.document for m in newer])
         if messages:
-            key = f"tg:newest:{meta['channel']}"
-            highest = max(m.number for m in messages)
-            self.state.put(key, max(highest, int(self.state.get(key, 0))))
+            self.after_items([("max", f"tg:newest:{meta['channel']}",
+                               max(m.number for m in messages))])
         gap = meta["newest"] and messages and min(m.number for m in messages) > meta["newest"] + 1
         older = telegram.older_page(response.body, response.url)
         if gap and older and meta["pages_left"] > 1:
             yield response.follow(older, callback=self.parse_preview, errback=self.failed,
                                   dont_filter=True,
                                   meta={**meta, "pages_left": meta["pages_left"] - 1})
-
-
-class SpoolItemsPipeline:
-    """Writes the items' documents (capture attached) to the spool `LANGNGHE_SPOOL` in batches.
-
-    Items are marked seen when parsed, so a crawl killed mid-batch loses at most one batch.
-    """
-
-    def __init__(self, spool: str, batch_size: int):
-        self.spool, self.batch_size = Spool(spool), batch_size
-        self.batch: list[tuple[Spider, Document]] = []
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SpoolItemsPipeline:
-        from scrapy.exceptions import NotConfigured
-        path = crawler.settings.get("LANGNGHE_SPOOL")
-        if not path:
-            raise NotConfigured("LANGNGHE_SPOOL is not set")
-        pipeline = cls(path, crawler.settings.getint("LANGNGHE_SPOOL_BATCH", SPOOL_BATCH))
-        pipeline.crawler = crawler
-        return pipeline
-
-    def process_item(self, item: dict) -> dict:
-        self.batch.append((self.crawler.spider, item["document"]))
-        if len(self.batch) >= self.batch_size:
-            self.flush()
-        return item
-
-    def close_spider(self) -> None:
-        self.flush()
-
-    def flush(self) -> None:
-        if not self.batch:
-            return
-        batch, self.batch = self.batch, []
-        self.spool.put(doc for _, doc in batch)
-        for spider, _ in batch:
-            spider.spooled += 1
-
-
-class DocumentsFilePipeline:
-    """Appends each item's document (and capture) as a JSON line to `LANGNGHE_DOCUMENTS_FILE`."""
-
-    def __init__(self, path: str):
-        self.path = Path(path)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> DocumentsFilePipeline:
-        from scrapy.exceptions import NotConfigured
-        path = crawler.settings.get("LANGNGHE_DOCUMENTS_FILE")
-        if not path:
-            raise NotConfigured("LANGNGHE_DOCUMENTS_FILE is not set")
-        return cls(path)
-
-    def process_item(self, item: dict) -> dict:
-        ref = item.get("capture")
-        line = {"document": json.loads(item["document"].to_json()),
-                "capture": ref.as_dict() if ref is not None else None}
-        with open(self.path, "a", encoding="utf-8") as out:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        return item
 
 
 SPIDERS = {"xenforo": XenForoSpider, "telegram": TelegramSpider}

@@ -1,5 +1,9 @@
 """The discovery spider: polls each watch topic's Google News search feed and fetches the
-articles of outlets outside the registry as `discovered:<domain>` (see `crawlers.discovery`)."""
+articles of outlets outside the registry as `discovered:<domain>` (see `crawlers.discovery`).
+
+An item whose Google link neither names the article (`article_link`) nor redirects to it over
+HTTP is counted under the topic as error class `unresolved` (not `parse`: no article page was
+ever reached) and is not asked again."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.context import SourceStats
@@ -14,11 +19,13 @@ from crawlers.discovery import (
     SOURCE_PREFIX,
     STATS_PREFIX,
     article_link,
+    is_google_article,
     is_known,
     outlet_domain,
     registry_domains,
 )
 from crawlers.feeds import Entry, parse_feed
+from crawlers.middlewares import ORIGINAL_URL
 from crawlers.spiders.article import MAX_ENTRIES_PER_LIST, ArticleSteps, slot_of
 from crawlers.urls import canonicalize
 from langnghe.sources import Source
@@ -95,7 +102,7 @@ class DiscoverySpider(ArticleSteps):
                                        "", entry.published)
         if request is None:
             return None
-        return request.replace(callback=self.parse_discovered,
+        return request.replace(callback=self.parse_discovered, errback=self.discovered_failed,
                                meta={**request.meta, "stats_key": key, "domain": domain})
 
     def _outlet(self, domain: str, name: str) -> Source:
@@ -107,8 +114,27 @@ class DiscoverySpider(ArticleSteps):
                 id=source_id, name=name or domain, homepage=f"https://{domain}", type="other")
         return self.ctx.discovered[source_id]
 
+    def unresolved(self, meta: dict, why: str, url: str) -> None:
+        """A Google link that led to no article: its own error class, counted under the topic
+        (health row `discovery:<topic>`, item-level), and never fetched again."""
+        key = meta["stats_key"]
+        self.ctx.error(key, "unresolved", f"Google News link not resolved ({why})", url,
+                       feed_level=False)
+        self.ctx.state.mark_seen([meta["entry_url"]], key, time.time())
+
+    def discovered_failed(self, failure: Failure) -> None:
+        meta = failure.request.meta
+        url = meta.get(ORIGINAL_URL, failure.request.url)
+        if is_google_article(url) and isinstance(failure.value, HttpError):
+            status = failure.value.response.status
+            return self.unresolved(meta, f"HTTP {status} from Google", url)
+        return self.article_failed(failure)
+
     def parse_discovered(self, response: Response):
         meta = response.meta
+        if is_google_article(response.url):  # no HTTP redirect: only Google's script knows it
+            self.unresolved(meta, "no redirect to the article", response.url)
+            return
         for item in self.parse_article(response):
             doc = item["document"]
             self.ctx.state.propose(meta["domain"], doc.source_name, doc.url,

@@ -14,7 +14,7 @@ from tests.dags.conftest import DAGS
 
 EXPECTED = {
     "langnghe_collect": {"plan_groups": set(), "crawl_group": {"plan_groups"},
-                         "report": {"crawl_group"}},
+                         "discover": set(), "report": {"crawl_group", "discover"}},
     "langnghe_enrich_index": {"ingest": set()},
     "langnghe_detect_alerts": {"detect_and_deliver": set()},
     "langnghe_daily_digest": {"queue_digest": set(), "deliver": {"queue_digest"}},
@@ -93,8 +93,9 @@ def test_every_task_retries_with_backoff_within_a_timeout(dagbag, dag_id):
 def test_crawl_task_outlives_the_crawl_it_runs(dagbag):
     """Airflow's hard timeout must leave crawl_once time for its own graceful stop."""
     collect = sys.modules[_module_name(dagbag.get_dag("langnghe_collect").fileloc)]
-    crawl = dagbag.get_dag("langnghe_collect").get_task("crawl_group")
-    assert crawl.execution_timeout.total_seconds() > collect.CRAWL_TIMEOUT_S
+    for task_id in ("crawl_group", "discover"):
+        crawl = dagbag.get_dag("langnghe_collect").get_task(task_id)
+        assert crawl.execution_timeout.total_seconds() > collect.CRAWL_TIMEOUT_S, task_id
 
 
 def test_collect_updates_the_spool_asset_that_schedules_enrich_index(dagbag):

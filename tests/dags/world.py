@@ -17,9 +17,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import yaml
+
 from crawlers.replay import ReplayServer
 from runner.demo import feed_url, load_corpus, render_article, render_feed
-from tests.paths import WEB
+from tests.paths import REPO, WEB
 from tests.runner.conftest import manifest_articles, rss
 
 BURST_SPACING = timedelta(minutes=8)  # six articles inside the rule's 120-minute window
@@ -118,6 +120,16 @@ def _alerts_config(folder: Path, webhook: str) -> Path:
     return path
 
 
+def _offline_watch(folder: Path) -> Path:
+    """The shipped watch file with keyword discovery off: this world replays no Google News
+    (tests/dags/test_discovery.py does)."""
+    raw = yaml.safe_load((REPO / "config" / "watch.yaml").read_text(encoding="utf-8"))
+    raw["discovery"] = {"enabled": False}
+    path = folder / "watch.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def build_world(tmp: Path, now: datetime) -> World:
     real, real_lines, real_urls = _real_routes()
     burst, burst_lines, titles = _burst_routes(now)
@@ -130,7 +142,9 @@ def build_world(tmp: Path, now: datetime) -> World:
     (config / "hostmap.json").write_text(json.dumps(server.host_map), encoding="utf-8")
     alerts = _alerts_config(config, receiver.url)
     home = tmp / "home"
+    watch = _offline_watch(config)
     env = {"LANGNGHE_HOME": str(home), "LANGNGHE_SOURCES": str(config / "sources.yaml"),
+           "LANGNGHE_WATCH": str(watch),
            "LANGNGHE_HOST_MAP": str(config / "hostmap.json"), "LANGNGHE_ALERTS": str(alerts),
            "LANGNGHE_COLLECT_GROUPS": "3"}
     return World(now=now, home=home, env=env, real_urls=real_urls, burst_titles=titles,
