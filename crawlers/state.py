@@ -87,7 +87,10 @@ class CrawlState:
                     etag: str | None, last_modified: str | None, now: float,
                     adaptive: bool = True) -> float:
         """Record a successful poll; returns the next interval (adaptive, ≤ poll_s; exactly
-        poll_s when not `adaptive`, for feeds that must not be polled more often)."""
+        poll_s when not `adaptive`, for feeds that must not be polled more often).
+
+        `etag` / `last_modified`: None keeps the stored validator (a 304 need not repeat it),
+        "" clears it (the next poll is a full GET), anything else replaces it."""
         current = self.feed(url, source_id, poll_s)
         floor = min(poll_s, max(MIN_INTERVAL_S, poll_s / 8)) if adaptive else poll_s
         factor = SHRINK if new_items else GROW
@@ -97,7 +100,8 @@ class CrawlState:
             " last_new) VALUES (?,?,?,?,?,?,?) ON CONFLICT(url) DO UPDATE SET etag=excluded.etag,"
             " last_modified=excluded.last_modified, interval_s=excluded.interval_s,"
             " next_due=excluded.next_due, last_new=COALESCE(excluded.last_new, feeds.last_new)",
-            (url, source_id, etag or current.etag, last_modified or current.last_modified,
+            (url, source_id, current.etag if etag is None else etag or None,
+             current.last_modified if last_modified is None else last_modified or None,
              interval, now + interval, now if new_items else None))
         return interval
 

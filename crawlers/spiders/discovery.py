@@ -27,6 +27,7 @@ from crawlers.discovery import (
 from crawlers.feeds import Entry, parse_feed
 from crawlers.middlewares import ORIGINAL_URL
 from crawlers.spiders.article import MAX_ENTRIES_PER_LIST, ArticleSteps, slot_of
+from crawlers.spiders.feed import poll_validators
 from crawlers.urls import canonicalize
 from langnghe.sources import Source
 
@@ -143,10 +144,8 @@ class DiscoverySpider(ArticleSteps):
 
     def _polled(self, response: Response, new_items: int, now: float) -> None:
         meta = response.meta
-        etag = response.headers.get("ETag")
-        modified = response.headers.get("Last-Modified")
+        etag, modified = poll_validators(response, new_items)
         self.ctx.state.feed_polled(
             meta["feed_url"], meta["source_id"], self.minutes * 60, new_items=new_items,
-            now=now, adaptive=False, etag=etag.decode("latin-1") if etag else None,
-            last_modified=modified.decode("latin-1") if modified else None)
+            now=now, adaptive=False, etag=etag, last_modified=modified)
         self.ctx.state.success(meta["source_id"], now)

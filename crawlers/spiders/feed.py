@@ -12,6 +12,20 @@ from crawlers.feeds import parse_feed
 from crawlers.spiders.article import MAX_ENTRIES_PER_LIST, ArticleSteps, slot_of
 
 
+def poll_validators(response: Response, new_items: int) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified to store after a poll (see `CrawlState.feed_polled`): a 304 keeps
+    the stored ones (None); a poll with new entries clears them (""), so that while those
+    entries are on their way to the spool (a killed crawl may lose them) the next poll re-reads
+    the whole feed instead of getting a 304 — seen-URL memory skips what did arrive; otherwise
+    the response's own."""
+    if response.status == 304:
+        return None, None
+    if new_items:
+        return "", ""
+    etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+    return (etag.decode("latin-1") if etag else "", modified.decode("latin-1") if modified else "")
+
+
 class FeedSpider(ArticleSteps):
     name = "feeds"
 
@@ -62,10 +76,7 @@ class FeedSpider(ArticleSteps):
 
     def _polled(self, response: Response, poll_s: float, new_items: int, now: float) -> None:
         meta = response.meta
-        etag = response.headers.get("ETag")
-        modified = response.headers.get("Last-Modified")
-        self.ctx.state.feed_polled(
-            meta["feed_url"], meta["source_id"], poll_s, new_items=new_items, now=now,
-            etag=etag.decode("latin-1") if etag else None,
-            last_modified=modified.decode("latin-1") if modified else None)
+        etag, modified = poll_validators(response, new_items)
+        self.ctx.state.feed_polled(meta["feed_url"], meta["source_id"], poll_s,
+                                   new_items=new_items, now=now, etag=etag, last_modified=modified)
         self.ctx.state.success(meta["source_id"], now)

@@ -74,6 +74,14 @@ def test_crawl_once_spools_every_feed_article_with_canonical_ids(outlet_world, a
 def test_crawl_second_run_uses_conditional_get_and_seen_memory(outlet_world, articles):
     server, registry, home = outlet_world
     crawl_once(registry, home, host_map=server.host_map, settings=FAST, timeout=120)
+    # validators are stored only once every entry of a feed was seen: the second poll re-reads
+    # the feeds (finding nothing new), the third is conditional
+    server.requests.clear()
+    report = crawl_once(registry, home, host_map=server.host_map, due_only=False, settings=FAST,
+                        timeout=120)
+    feed_requests = [h for p, h in server.requests if p.endswith("/rss/test.rss")]
+    assert not any("If-None-Match" in h for h in feed_requests)
+    assert report.totals["new"] == 0 and report.totals["found"] == len(articles)
     server.requests.clear()
     report = crawl_once(registry, home, host_map=server.host_map, due_only=False, settings=FAST,
                         timeout=120)
