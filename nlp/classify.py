@@ -344,6 +344,13 @@ def category_text(doc, section) -> str | None:
     return text if text.strip() else None
 
 
+def batched(task: str) -> bool:
+    """Whether `task` is served by a transformers model (scored in batches)."""
+    from nlp import transformers_backend
+
+    return task in transformers_backend.LABELS and transformers_backend.backend(task) is not None
+
+
 def predict_many(task: str, texts: list[str]) -> list[Label]:
     """`predict` over a batch: the configured transformers model of the task when there is one
     (nlp/transformers_backend.py), else the shipped linear model, text by text."""
@@ -363,8 +370,8 @@ def check_backends() -> list[str]:
     return [task for task in transformers_backend.LABELS if transformers_backend.backend(task)]
 
 
-# Per-document steps; the classifiers run after them, task by task over the whole batch
-# (nlp.pipeline), each on the text its selector gives (None: the task does not apply).
+# Per-document steps; the classifiers run after them (nlp.pipeline.classify_batch), each on the
+# text its selector gives (None: the task does not apply).
 STEPS = [("normalize", step_normalize)]
 CLASSIFIERS = [("sentiment", sentiment_text), ("toxicity", social_only), ("emotion", social_only),
                ("toxic", social_only), ("constructive", social_only), ("category", category_text)]

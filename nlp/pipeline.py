@@ -2,8 +2,8 @@
 
 A step is a function `(doc, section) -> None` that fills its fields of the document's
 `NlpSection`; steps run in the order of `STEPS`, then the classifiers of
-`classify.CLASSIFIERS` task by task over the batch (a transformers model, when one is configured
-for a task, scores it in batches). A step that raises records "<step>: <error>" in
+`classify.CLASSIFIERS` (`classify_batch`: a transformers model, when one is configured for a
+task, scores the whole batch at once). A step that raises records "<step>: <error>" in
 `section.errors` and the remaining steps still run.
 
 Steps that need the deployment's context (watch topics, the story index, the home province)
@@ -106,19 +106,25 @@ LOCAL_STEPS = ("domains", "entities")
 
 
 def classify_batch(pairs: list[tuple[Document, NlpSection]]) -> None:
-    """Each classifier over the batch at once (a transformers model scores it in batches); a
-    failure falls back to one text at a time so only the document that fails records it."""
-    for task, text_of in classify.CLASSIFIERS:
-        todo: list[tuple[Document, NlpSection, str]] = []
-        for doc, section in pairs:
-            text = _run(task, doc, section, text_of, doc, section)
-            if text:
-                todo.append((doc, section, text))
-        if not todo:
-            continue
+    """The classifiers of `classify.CLASSIFIERS` on every document.
+
+    The shipped linear models score document by document, all tasks in a row (a comment's
+    n-grams are then computed once for its five models). A task served by a transformers
+    model scores the whole batch at once; if that fails, text by text, so only the document at
+    fault records the error."""
+    batched = [(task, text_of) for task, text_of in classify.CLASSIFIERS if classify.batched(task)]
+    for doc, section in pairs:
+        for task, text_of in classify.CLASSIFIERS:
+            if (task, text_of) not in batched:
+                text = _run(task, doc, section, text_of, doc, section)
+                if text:
+                    setattr(section, task, _run(task, doc, section, classify.predict, task, text))
+    for task, text_of in batched:
+        todo = [(doc, section, text) for doc, section in pairs
+                if (text := _run(task, doc, section, text_of, doc, section))]
         try:
             labels = classify.predict_many(task, [text for _, _, text in todo])
-        except Exception:  # find the document(s) at fault; the others still get their label
+        except Exception:
             labels = [(_run(task, doc, section, classify.predict_many, task, [text]) or [None])[0]
                       for doc, section, text in todo]
         for (_, section, _), label in zip(todo, labels, strict=True):
