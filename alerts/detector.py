@@ -12,7 +12,12 @@ For each bucket i the detector:
   2. tests the observed count against a negative binomial with that mean and an overdispersion
      estimated from the same history (Poisson when the history is not overdispersed); it fires
      when the tail probability is below 1e-4, or when the count is at least 5x the expected,
-     at least 8 items, and the tail probability below 1%;
+     at least 8 items, and the tail probability below 1%; or, whatever the recent level says,
+     when the bucket is a burst in the issue's own terms against the seasonal rate alone (at
+     least 8 items above it and 5x it) with a tail probability below 1e-4 under that rate: the
+     recent-level factor tracks a real wander of the level (on the evaluation's busy series the
+     2-h totals spread 45-60% around their seasonal rate beyond Poisson noise, so shrinking the
+     factor toward 1 gained nothing), and in an elevated hour it can hold a 5x burst to ~3x;
   3. confirms against the same bucket yesterday and last week: when that bucket was itself
      unusual (a burst the baseline has not absorbed yet: a new daily or weekly rhythm), the count
      must exceed it by `confirm_ratio`; a usual bucket says no more than its seasonal expectation,
@@ -153,7 +158,8 @@ def _smoothed(counts: np.ndarray, half: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Expectation:
-    expected: float
+    expected: float  # seasonal x recent-level factor: the bar of the main test
+    seasonal: float  # the seasonal rate alone: the bar of the magnitude test
     dispersion: float
     yesterday: float
     last_week: float
@@ -197,7 +203,7 @@ class _Baseline:
         self.seasonal[i], self.dispersion[i] = seasonal, dispersion
         yesterday = self._same_bucket(i - B)
         last_week = self._same_bucket(i - 7 * B) if i >= 7 * B else yesterday
-        return Expectation(expected, dispersion, yesterday, last_week)
+        return Expectation(expected, seasonal, dispersion, yesterday, last_week)
 
     def rhythm(self, i: int) -> float:
         """What the same bucket yesterday and last week says to expect at bucket i."""
@@ -260,9 +266,10 @@ def detect(timestamps: Sequence[datetime], counts: Sequence[float], bucket: time
                      lambda i=i: baseline.rhythm(i))
         if hit is None:
             continue
-        severity = severity_for_ratio(arr[i] / exp.expected, hit)
+        score, expected = hit
+        severity = severity_for_ratio(arr[i] / expected, score)
         if incident.allows(i, arr[i], severity):
-            found.append(Detection(i, timestamps[i], int(arr[i]), exp.expected, hit,
+            found.append(Detection(i, timestamps[i], int(arr[i]), expected, score,
                                    params.score_threshold, exp.yesterday, exp.last_week,
                                    None if outlets is None else int(outlets[i]), severity))
             incident.open(i, arr[i], severity)
@@ -285,7 +292,8 @@ class _Incident:
 
 
 def _judge(count: float, exp: Expectation, params: DetectorParams, outlets: int | None,
-           rhythm: Callable[[], float]) -> float | None:
+           rhythm: Callable[[], float]) -> tuple[float, float] | None:
+    """(score, the expected count it was judged against) when the bucket fires, else None."""
     if count < params.min_count:
         return None
     if outlets is not None and outlets < params.min_outlets:
@@ -294,9 +302,24 @@ def _judge(count: float, exp: Expectation, params: DetectorParams, outlets: int 
         return None
     score = tail_score(count, exp.expected, exp.dispersion)
     if score >= params.score_threshold:
-        return score
+        return score, exp.expected
     burst = count >= params.burst_min and count >= params.burst_ratio * exp.expected
-    return score if burst and score >= params.burst_score else None
+    if burst and score >= params.burst_score:
+        return score, exp.expected
+    return _magnitude_burst(count, exp, params)
+
+
+def _magnitude_burst(count: float, exp: Expectation, params: DetectorParams
+                     ) -> tuple[float, float] | None:
+    """Step 2's last clause: >= 8 items above and 5x the seasonal rate, p < 1e-4 under it."""
+    rate = exp.seasonal
+    if count - rate < params.burst_min or count < params.burst_ratio * rate:
+        return None
+    score = tail_score(count, rate, exp.dispersion)
+    # the main test's own threshold: a 5x bucket that chance explains at p >= 1e-4 under the
+    # seasonal rate (overdispersed series) is left to the recent level; no weaker clause here,
+    # since without the significance requirement NAB fell 44.4 -> 42.2 on level-wander hits
+    return (score, rate) if score >= params.score_threshold else None
 
 
 def moving_zscore(counts: Sequence[float], window: int, threshold: float = 3.0,
