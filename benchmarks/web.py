@@ -65,7 +65,9 @@ def pages(doc_id: str) -> list[tuple[str, str]]:
         ("search no-diacritics", "/search?q=benh+vien&sort=newest"),
         ("search + facets", "/search?q=h%E1%BB%8Dc+sinh&sentiment=negative&kind=article"),
         ("search page 10", "/search?q=vi%E1%BB%87t+nam&page=10"),
+        ("search common word", "/search?q=t%E1%BB%89nh"),  # "tỉnh": in ~half the documents
         ("document", f"/doc/{doc_id}"), ("topics", "/topics"), ("topic page", "/topics/y-te"),
+        ("topic page 30d", "/topics/y-te?range=30d"),
         ("alerts", "/alerts"), ("reports (digest)", "/reports"),
         ("report print 7d", f"/reports/print?since={day}&until={day}&topic=y-te"),
         ("sources", "/sources"), ("api search", "/api/v1/search?q=gi%C3%A1+v%C3%A0ng"),

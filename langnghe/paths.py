@@ -32,6 +32,11 @@ class Home:
         return self.root / "spool"
 
     @property
+    def web_db(self) -> Path:
+        """The web app's accounts, topics, sources, recipient groups and corrections."""
+        return self.root / "web.sqlite"
+
+    @property
     def crawl_state(self) -> Path:
         return self.root / "crawlstate.sqlite"
 

@@ -24,7 +24,7 @@ from langnghe.vietnamese import canonical_tones, fold
 
 TEXT_FIELDS = ("title", "lead", "text")
 FILTER_FIELDS = ("source", "kind", "lang", "section", "sentiment", "domain", "topic", "story",
-                 "entity", "author")
+                 "entity", "author", "place")
 MAX_QUERY_CHARS = 1_000
 MAX_TERMS = 64
 MAX_DEPTH = 32  # nesting of parentheses / NOT; bounds the recursive parser

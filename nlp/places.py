@@ -1,6 +1,7 @@
 """Place mentions resolved to the administrative units in force since 1 July 2025.
 
-The gazetteer (built once from `shared/data/vn-admin-units`) knows every current unit (34
+The gazetteer (built once from nlp/gazetteer/, the package's copy of vn-admin-units; see its
+README for source and licence) knows every current unit (34
 provinces/cities, 3,321 communes/wards/special zones) and every pre-2025 name (63 provinces,
 696 districts, 10,035 communes) with the current unit(s) it was merged into. Mentions are found
 by a longest-match scan over folded syllables (diacritics and tone placement do not matter),
@@ -24,17 +25,19 @@ the communes it became (`units`) and `unit` is the smallest current unit holding
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import threading
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from langnghe.vietnamese import fold, has_diacritics, match_key
 
-DATA_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "vn-admin-units"
+DATA_DIR = Path(__file__).resolve().parent / "gazetteer"  # shipped: no data needed beside it
 
 PROVINCE, DISTRICT, COMMUNE = "province", "district", "commune"
 # Prefix words (folded) → the levels they may introduce. "thanh pho" names a centrally-run city
@@ -112,6 +115,7 @@ class Gazetteer:
     entries: dict[tuple[str, ...], list[Place]] = field(default_factory=dict)
     longest: dict[str, int] = field(default_factory=dict)  # first word → longest key length
     names: dict[str, str] = field(default_factory=dict)  # current unit code → full name
+    short_names: dict[str, str] = field(default_factory=dict)  # "38" → "Thanh Hóa"
 
     def add(self, short: str, place: Place) -> None:
         key = tuple(syllables(short))
@@ -170,7 +174,7 @@ def _short(name: str) -> str:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(DATA_DIR / name, encoding="utf-8", newline="") as fh:
+    with gzip.open(DATA_DIR / f"{name}.gz", "rt", encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -186,6 +190,8 @@ def _add_current(gaz: Gazetteer) -> dict[str, str]:
         province_names[prov] = row["province"]
         gaz.names[prov] = row["province"]
         gaz.names[code] = row["ward"]
+        gaz.short_names[prov] = row["provinceShort"]
+        gaz.short_names[code] = row["wardShort"]
         gaz.add(row["wardShort"], Place(row["ward"], COMMUNE, True, prov, None, (code,),
                                         row["province"]))
     for prov, name in province_names.items():
@@ -233,6 +239,17 @@ def gazetteer() -> Gazetteer:
         gaz.add(alias, Place(province_names[prov], PROVINCE, True, prov, None, (prov,),
                              province_names[prov]))
     return gaz
+
+
+def unit_names(codes: Iterable[str]) -> list[str]:
+    """Short names of the units of `codes` and of their provinces, province first, once each:
+    ["38/14845"] → ["Thanh Hóa", "Mường Lát"]. What the `place:` field of a document holds."""
+    names = gazetteer().short_names
+    out: list[str] = []
+    for code in codes:
+        province, _, commune = code.partition("/")
+        out += [names.get(province, ""), names.get(code, "") if commune else ""]
+    return [name for name in dict.fromkeys(out) if name]
 
 
 def province_code(name_or_code: str | None) -> str | None:

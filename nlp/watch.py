@@ -25,6 +25,7 @@ from langnghe.document import Document, NlpSection
 from langnghe.query import And, Node, Not, Or, QueryError, Term, parse
 from langnghe.vietnamese import fold
 from langnghe.yamlfile import read_yaml
+from nlp.places import unit_names
 
 _WORDS_RE = re.compile(r"\w+")  # the same word split as langnghe.query
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")  # used in URLs and `topic:` filters
@@ -116,6 +117,7 @@ def document_filters(doc: Document, section: NlpSection) -> dict[str, list[str]]
         "domain": [d.label for d in section.domains],
         "story": [section.story_id] if section.story_id else [],
         "entity": [e.text for e in section.entities] + [e.unit for e in section.entities if e.unit],
+        "place": unit_names(e.unit for e in section.entities if e.unit),
         "author": list(doc.authors),
     }
 

@@ -25,7 +25,7 @@ def corrections_main(argv: list[str] | None = None) -> int:
     export.add_argument("--home", help="data directory (default: $LANGNGHE_HOME or ./var/langnghe)")
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     args = parser.parse_args(argv)
-    rows = list(corrections(Home.resolve(args.home).root / "web.sqlite"))
+    rows = list(corrections(Home.resolve(args.home).web_db))
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

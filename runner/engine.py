@@ -99,6 +99,7 @@ class Engine:
         if self.alerting is not None:
             muted = muted_topics(self.web_db, now)
             self.alerting.topics = [t for t in topics if t.id not in muted]
+            self.alerting.refresh_recipients(self.web_db)
 
     def cycle(self) -> CycleSummary:
         self.cycles += 1

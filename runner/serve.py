@@ -36,7 +36,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
     context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
     store = open_home_store(args, home)
     alerting = stages.alerting(home, args.alerts, list(context.topics))
-    web_db = home.root / "web.sqlite"
+    web_db = home.web_db
     discovery = None if demo else load_discovery_settings(args.watch)  # the demo is offline
     engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
                     host_map=host_map, context=context, alerting=alerting, web_db=web_db,
@@ -73,6 +73,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
                      alerts_secret=secret,
                      outlet_types={s.id: s.type for s in registry.sources},
                      recipients=lambda: recipients(alerting.config) if alerting else [],
+                     alerts_config=alerting.base if alerting else None,
                      # Secure cookies are not sent back over plain http: only loopback may skip
                      secure_cookies=args.host not in ("127.0.0.1", "localhost", "::1"))
     if not web_only:

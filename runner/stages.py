@@ -101,10 +101,19 @@ def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
 class Alerting:
     """What the alert stage needs, loaded once at start-up (validated: bad config stops start)."""
 
-    config: object  # alerts.config.AlertsConfig
+    config: object  # alerts.config.AlertsConfig: the YAML's groups + the web app's
     outbox: object  # alerts.outbox.Outbox
     channels: dict
     topics: list
+    base: object = None  # the YAML's AlertsConfig alone (web groups are merged into `config`)
+
+    def refresh_recipients(self, web_db: Path) -> None:
+        """Take up the recipient groups admins added or changed in the web app since."""
+        from alerts.engine import build_channels
+        from web.recipients import merge_config
+
+        self.config = merge_config(self.base, web_db)
+        self.channels = build_channels(self.config)
 
 
 @dataclass
@@ -116,16 +125,17 @@ class AlertReport:
 
 
 def alerting(home: Home, alerts_path: str | Path | None, topics: list) -> Alerting | None:
-    """Load the alerts configuration; None when there is no file (alerting switched off)."""
+    """Load the alerts configuration, with the recipient groups managed in the web app (the
+    home's web database); None when there is no file (alerting switched off)."""
     if not alerts_path or not Path(alerts_path).exists():
         return None
     from alerts.config import load_config
-    from alerts.engine import build_channels
     from alerts.outbox import Outbox
 
-    config = load_config(alerts_path)
-    return Alerting(config, Outbox(home.root / "alerts.sqlite"), build_channels(config),
-                    list(topics))
+    base = load_config(alerts_path)
+    setup = Alerting(base, Outbox(home.root / "alerts.sqlite"), {}, list(topics), base)
+    setup.refresh_recipients(home.web_db)
+    return setup
 
 
 def detect_and_deliver(setup: Alerting, store: Store, registry: Registry, home: Home,

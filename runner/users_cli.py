@@ -25,7 +25,7 @@ def users_main(argv: list[str] | None = None) -> int:
     token.add_argument("--label", default="cli")
     sub.add_parser("list", help="list accounts")
     args = parser.parse_args(argv)
-    db = Home.resolve(args.home).root / "web.sqlite"
+    db = Home.resolve(args.home).web_db
     try:
         if args.action == "create-admin":
             if args.password_env:

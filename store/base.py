@@ -7,15 +7,17 @@ Queries arrive as text in the engine's query language (`langnghe.query`) or as a
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from langnghe.document import Document
-from langnghe.query import Node
+from langnghe.query import And, Filter, MatchAll, Node, parse
+from store.fields import keyword_key
 
 Sort = Literal["relevance", "newest", "oldest"]
+SPLIT_VALUES = 50  # values of a split field drawn as lines; a chart of more is unreadable
 Interval = Literal["hour", "day"]
 
 
@@ -41,6 +43,18 @@ class Hit:
 class SearchResult:
     total: int
     hits: list[Hit]
+
+
+@dataclass
+class Summary:
+    """Several aggregations of one query and filters (a topic page, a printable report)."""
+
+    total: int
+    histogram: list[tuple[datetime, int]]
+    # folded key (as `field:value` compares) -> histogram of the matches with that value
+    split: dict[str, list[tuple[datetime, int]]] = field(default_factory=dict)
+    counts: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # as counts_by
+    newest: list[Hit] = field(default_factory=list)  # as search(sort="newest"), no highlights
 
 
 class Store(ABC):
@@ -77,6 +91,27 @@ class Store(ABC):
     def iter_documents(self, query: str | Node = "", filters: Filters = Filters(),
                        batch_size: int = 1000) -> Iterator[Document]:
         """Every matching document, newest first, streamed (for export and migration)."""
+
+    def summarize(self, query: str | Node = "", filters: Filters = Filters(),
+                  interval: Interval = "day", counts: Mapping[str, int] | None = None,
+                  split_by: str | None = None, newest: int = 0) -> Summary:
+        """Total, histogram, a histogram per value of `split_by`, counts_by per field of
+        `counts` (field -> limit) and the `newest` matches, each exactly as the single calls
+        answer them. Backends may compute them together (one pass over the matches)."""
+        node = parse(query) if isinstance(query, str) else query
+        split = {}
+        if split_by is not None:
+            for value, _ in self.counts_by(split_by, node, filters, limit=SPLIT_VALUES):
+                narrowed = Filter(split_by, value)
+                both = narrowed if isinstance(node, MatchAll) else And((node, narrowed))
+                split[keyword_key(value)] = self.histogram(both, filters, interval)
+        return Summary(
+            total=self.search(node, filters, limit=0, highlight=False).total,
+            histogram=self.histogram(node, filters, interval), split=split,
+            counts={name: self.counts_by(name, node, filters, limit=limit)
+                    for name, limit in (counts or {}).items()},
+            newest=self.search(node, filters, sort="newest", limit=newest,
+                               highlight=False).hits if newest else [])
 
     def close(self) -> None:  # noqa: B027 - optional for backends without resources
         """Release connections."""

@@ -82,9 +82,13 @@ def aliased_indices(client: Elasticsearch, alias: str) -> list[IndexInfo]:
 
 def setup(client: Elasticsearch, prefix: str = DOCS_PREFIX,
           alerts_prefix: str = ALERTS_PREFIX, version: int | None = None) -> dict[str, str]:
-    """Put the settings component and both index templates; create the alerts index. Idempotent.
+    """Put the settings component and both index templates; create the alerts index; bring the
+    mappings of existing indices of this version up to date. Idempotent.
 
-    Returns what was put, name → "ok"; putting the same template again changes nothing.
+    Returns what was put, name → "ok"; putting the same template again changes nothing. A field
+    added to a template version (e.g. `place`) is added to that version's existing indices too
+    (Elasticsearch accepts additive mapping changes); documents indexed before have no value
+    for it until they are indexed again (`langnghe es migrate`, or re-ingest).
     """
     settings = _strip_comments(json.loads((MAPPINGS / "settings.json").read_text("utf-8")))
     client.cluster.put_component_template(name=SETTINGS_COMPONENT, **settings)
@@ -93,10 +97,19 @@ def setup(client: Elasticsearch, prefix: str = DOCS_PREFIX,
     put[_put_template(client, "documents", prefix, docs_version)] = "ok"
     alerts_version = latest_version("alerts")
     put[_put_template(client, "alerts", alerts_prefix, alerts_version)] = "ok"
+    _update_mappings(client, prefix, docs_version, load_template("documents", docs_version))
     first_alerts = f"{alerts_prefix}-v{alerts_version}-000001"
     if not client.indices.exists_alias(name=alerts_prefix):
         _create(client, first_alerts, {alerts_prefix: {"is_write_index": True}})
     return put
+
+
+def _update_mappings(client: Elasticsearch, prefix: str, version: int, template: dict) -> None:
+    """Additive mapping changes of the template onto the alias's indices of `version`."""
+    properties = template.get("template", {}).get("mappings", {}).get("properties")
+    current = [i.name for i in aliased_indices(client, prefix) if i.version == version]
+    if properties and current:  # fields only: `_source` settings cannot change on an index
+        client.indices.put_mapping(index=",".join(current), properties=properties)
 
 
 def _put_template(client: Elasticsearch, name: str, prefix: str, version: int) -> str:

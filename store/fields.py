@@ -3,7 +3,9 @@
 Shared by every backend so SQLite and Elasticsearch index the same things: the NLP stage's
 cleaned title/lead/text when present (the raw crawled fields otherwise), one time per document
 (published_at, or fetched_at when the publication time is unknown), and the values of the query
-language's filter fields (`source:`, `kind:`, `domain:`, ...), compared diacritics-insensitively.
+language's filter fields (`source:`, `kind:`, `domain:`, `place:` ...), compared
+diacritics-insensitively. `place` holds the names of the administrative units (province and
+commune) the document's places resolved to (nlp.places.unit_names).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime
 from langnghe.document import Document
 from langnghe.query import FILTER_FIELDS
 from langnghe.vietnamese import fold
+from nlp.places import unit_names
 
 TEXT_FIELDS = ("title", "lead", "text")
 KEYWORD_FIELDS = FILTER_FIELDS  # every filter field of the query language is countable
@@ -47,6 +50,7 @@ def keyword_values(doc: Document) -> list[tuple[str, str]]:
         if nlp.story_id:
             pairs.append(("story", nlp.story_id))
         pairs += [("entity", entity.text) for entity in nlp.entities]
+        pairs += [("place", name) for name in unit_names(e.unit for e in nlp.entities if e.unit)]
     seen: set[tuple[str, str]] = set()
     out = []
     for name, value in pairs:

@@ -4,7 +4,12 @@ Tables:
 - `docs`: one row per document id: time (unix seconds), source, kind, for filters and sorts;
 - `bodies`: the whole Document as zlib-compressed JSON (same rowid), so `get` round-trips exactly;
 - `keys`: (field, folded value, rowid) for the query language's filter fields, also counted;
-- `fts`: contentless FTS5 over title/lead/text, exact (canonical tones) and folded (đ→d) forms.
+- `fts`: contentless FTS5 over title/lead/text, exact (canonical tones) and folded (đ→d) forms;
+- `rollup`: documents per hour × field value × sentiment, kept exact at every write, which
+  answers the dashboards' counts over long periods (see store/rollup.py).
+
+Queries become SQL in store/sqlite_plan.py; histograms and counts are in store/sqlite_counts.py.
+`summarize` writes a query's matches once to a temporary table and counts everything from it.
 
 A contentless index stores no text (half the disk of an external-content one); re-indexing a
 document deletes its old FTS row by re-deriving the old forms from its stored JSON. Those forms
@@ -23,28 +28,39 @@ import os
 import sqlite3
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from langnghe.document import VN_TZ, Document
-from langnghe.query import Node, QueryError, parse
+from langnghe.document import Document
+from langnghe.query import MatchAll, Node
 from langnghe.vietnamese import fold, match_key
-from store.base import Filters, Hit, Interval, SearchResult, Sort, Store
-from store.fields import KEYWORD_FIELDS, doc_time, keyword_key, keyword_values, text_fields
-from store.fts_query import Compiled, compile_query
+from store import rollup
+from store.base import Filters, Hit, Interval, SearchResult, Sort, Store, Summary
+from store.fields import doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
+from store.sqlite_counts import (
+    MATCHES_HISTOGRAM,
+    bucket_start,
+    check_field,
+    counts_matches_many,
+    counts_rolled,
+    counts_rows,
+    dated,
+    histogram_rolled,
+    histogram_rows,
+    split_matches,
+    width_of,
+)
+from store.sqlite_plan import Plan, as_query_errors, epoch, plan_query, span_of
 
 SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_MS = 10_000  # a writer's batch commits in well under a second; wait generously
 CACHE_KIB = 32_768  # page cache per connection (32 MiB): hot FTS pages for typical queries
 MMAP_BYTES = 256 * 2**20  # read the file through the OS page cache without copies
 ZLIB_LEVEL = 1  # JSON compresses ~3x even at level 1; higher levels cost ingest time for ~10%
-VN_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh is UTC+7 with no DST since 1975: fixed-width buckets
-# bm25 column weights: exact title/lead/text, then folded title/lead/text. A title match
-# outweighs a body match; a word typed with diacritics scores on both forms when exact.
-BM25 = "bm25(fts, 8.0, 3.0, 1.0, 8.0, 3.0, 1.0)"
 RANK_WINDOW = 20_000  # matches ranked by bm25 per query: ~25 ms of scoring (see _rank_floor)
 # every letter with every tone and both placements: changes whenever the forms would
 _FORMS_PROBE = "Thanh Hoá Hóa ĐƯỜNG đường khỏe khoẻ thuỷ thủy QUÝ àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệ" \
@@ -65,11 +81,14 @@ CREATE TABLE IF NOT EXISTS bodies(rowid INTEGER PRIMARY KEY, json BLOB NOT NULL)
 CREATE TABLE IF NOT EXISTS keys(
     field TEXT NOT NULL, key TEXT NOT NULL, rowid INTEGER NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY(field, key, rowid)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS keys_rowid ON keys(rowid, field);
+-- a document's keys with their values: counting the matches of a query reads only this index
+-- (replaces keys_rowid(rowid, field), which needed a table lookup per key for the value)
+CREATE INDEX IF NOT EXISTS keys_lookup ON keys(rowid, field, value);
+DROP INDEX IF EXISTS keys_rowid;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
     title, lead, text, ftitle, flead, ftext,
     content='', tokenize='unicode61 remove_diacritics 0');
-"""
+""" + rollup.SCHEMA
 
 
 def forms_fingerprint() -> str:
@@ -82,12 +101,6 @@ def index_forms(doc: Document) -> tuple[str, str, str, str, str, str]:
     fields = text_fields(doc)
     exact = tuple(match_key(fields[name]) for name in ("title", "lead", "text"))
     return exact + tuple(fold(value) for value in exact)  # type: ignore[return-value]
-
-
-def _epoch(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=VN_TZ)  # a time without a zone is Vietnam time
-    return int(moment.timestamp())
 
 
 class SqliteStore(Store):
@@ -160,8 +173,12 @@ class SqliteStore(Store):
             fingerprint = forms_fingerprint()
             if meta.get("forms", fingerprint) != fingerprint:
                 self._rebuild_fts(con)
+            if meta.get("rollup") != rollup.VERSION:  # a store from before it, or another layout
+                con.execute("DELETE FROM rollup")
+                con.execute(*rollup.backfill_sql())
             con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                            [("schema", SCHEMA_VERSION), ("forms", fingerprint)])
+                            [("schema", SCHEMA_VERSION), ("forms", fingerprint),
+                             ("rollup", rollup.VERSION)])
 
     def _rebuild_fts(self, con: sqlite3.Connection) -> None:
         """Re-derive every FTS row (the text functions changed since the index was built)."""
@@ -183,14 +200,18 @@ class SqliteStore(Store):
         """Insert or replace by id, all in one transaction (text work done before locking)."""
         rows = [(doc, _dump(doc), index_forms(doc)) for doc in docs]
         with self._write() as con:
+            counts: Counter = Counter()
             for doc, blob, forms in rows:
-                self._upsert_one(con, doc, blob, forms)
+                self._upsert_one(con, doc, blob, forms, counts)
+            _apply_rollup(con, counts)
         return len(rows)
 
     def _upsert_one(self, con: sqlite3.Connection, doc: Document, blob: bytes,
-                    forms: tuple[str, ...]) -> None:
-        meta = (_epoch(doc_time(doc)), doc.source_id, doc.kind)
-        old = con.execute("SELECT d.rowid, b.json FROM docs d JOIN bodies b USING (rowid) "
+                    forms: tuple[str, ...], counts: Counter) -> None:
+        meta = (epoch(doc_time(doc)), doc.source_id, doc.kind)
+        pairs = keyword_values(doc)
+        rollup.deltas(doc, meta[0], +1, counts, pairs)
+        old = con.execute("SELECT d.rowid, b.json, d.ts FROM docs d JOIN bodies b USING (rowid) "
                           "WHERE d.id = ?", (doc.id,)).fetchone()
         if old is None:
             rowid = con.execute("INSERT INTO docs(id, ts, source, kind) VALUES (?, ?, ?, ?)",
@@ -198,9 +219,10 @@ class SqliteStore(Store):
             con.execute("INSERT INTO bodies(rowid, json) VALUES (?, ?)", (rowid, blob))
         else:
             rowid = old[0]
-            old_forms = index_forms(_load(old[1]))
+            old_doc = _load(old[1])
+            rollup.deltas(old_doc, old[2], -1, counts)
             con.execute("INSERT INTO fts(fts, rowid, title, lead, text, ftitle, flead, ftext) "
-                        "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)", (rowid, *old_forms))
+                        "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)", (rowid, *index_forms(old_doc)))
             con.execute("UPDATE docs SET ts = ?, source = ?, kind = ? WHERE rowid = ?",
                         (*meta, rowid))
             con.execute("UPDATE bodies SET json = ? WHERE rowid = ?", (blob, rowid))
@@ -208,8 +230,36 @@ class SqliteStore(Store):
         con.execute("INSERT INTO fts(rowid, title, lead, text, ftitle, flead, ftext) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (rowid, *forms))
         con.executemany("INSERT INTO keys(field, key, rowid, value) VALUES (?, ?, ?, ?)",
-                        [(name, keyword_key(value), rowid, value)
-                         for name, value in keyword_values(doc)])
+                        [(name, keyword_key(value), rowid, value) for name, value in pairs])
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents by id (a takedown, a correction); returns how many existed."""
+        ids = list(doc_ids)
+        with self._write() as con:
+            rowids = [row[0] for i in ids for row in
+                      con.execute("SELECT rowid FROM docs WHERE id = ?", (i,)).fetchall()]
+            return self._delete_rows(con, rowids)
+
+    def delete_before(self, moment: datetime) -> int:
+        """Retention: remove every document whose time is before `moment`; returns how many."""
+        with self._write() as con:
+            rowids = [row[0] for row in
+                      con.execute("SELECT rowid FROM docs WHERE ts < ?", (epoch(moment),))]
+            return self._delete_rows(con, rowids)
+
+    def _delete_rows(self, con: sqlite3.Connection, rowids: list[int]) -> int:
+        counts: Counter = Counter()
+        for rowid in rowids:
+            blob, ts = con.execute("SELECT b.json, d.ts FROM docs d JOIN bodies b USING (rowid) "
+                                   "WHERE d.rowid = ?", (rowid,)).fetchone()
+            doc = _load(blob)
+            rollup.deltas(doc, ts, -1, counts)
+            con.execute("INSERT INTO fts(fts, rowid, title, lead, text, ftitle, flead, ftext) "
+                        "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)", (rowid, *index_forms(doc)))
+            for table in ("docs", "bodies", "keys"):
+                con.execute(f"DELETE FROM {table} WHERE rowid = ?", (rowid,))  # noqa: S608
+        _apply_rollup(con, counts)
+        return len(rowids)
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -228,8 +278,8 @@ class SqliteStore(Store):
             raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
         if limit < 0 or offset < 0:
             raise ValueError(f"limit and offset must be ≥ 0, got {limit} and {offset}")
-        node, plan = _plan(query, filters)
-        with self._read() as con, _as_query_errors():
+        node, plan = plan_query(query, filters)
+        with self._read() as con, as_query_errors():
             total = con.execute(*plan.count_sql()).fetchone()[0]
             ranked = sort == "relevance" and plan.ranked
             floor = self._rank_floor(con, plan, limit + offset) if ranked else None
@@ -243,7 +293,7 @@ class SqliteStore(Store):
         return SearchResult(total=total, hits=hits)
 
     @staticmethod
-    def _rank_floor(con: sqlite3.Connection, plan: _Plan, wanted: int) -> int | None:
+    def _rank_floor(con: sqlite3.Connection, plan: Plan, wanted: int) -> int | None:
         """Lowest rowid of the RANK_WINDOW most recently indexed text matches, if more match.
 
         bm25 costs ~1 µs per matching row; a common word matches half of a 200,000-document
@@ -266,44 +316,75 @@ class SqliteStore(Store):
 
     def histogram(self, query: str | Node = "", filters: Filters = Filters(),
                   interval: Interval = "day") -> list[tuple[datetime, int]]:
-        widths = {"hour": 3600, "day": 86400}
-        if interval not in widths:
-            raise ValueError(f"interval must be hour or day, not {interval!r}")
-        width = widths[interval]
-        _, plan = _plan(query, filters)
-        sql = (f"SELECT (d.ts + {VN_OFFSET_S}) / {width} AS bucket, count(*) {plan.from_where} "
-               "GROUP BY bucket ORDER BY bucket")
-        with self._read() as con, _as_query_errors():
-            rows = con.execute(sql, plan.params).fetchall()
-        return [(_bucket_start(bucket, width), n) for bucket, n in rows]
+        width = width_of(interval)
+        node, plan = plan_query(query, filters)
+        with self._read() as con, as_query_errors():
+            rolled = rollup.plan(node, filters)
+            hours = rollup.whole_hours(*span_of(filters)) if rolled else None
+            if rolled is None or hours is None:
+                rows = histogram_rows(con, plan, width)
+            else:
+                rows = histogram_rolled(con, filters, rolled, hours, width)
+        return [(bucket_start(bucket, width), n) for bucket, n in rows]
 
     def counts_by(self, field_name: str, query: str | Node = "", filters: Filters = Filters(),
                   limit: int = 20) -> list[tuple[str, int]]:
-        if field_name not in KEYWORD_FIELDS:
-            raise ValueError(f"counts_by field must be one of {', '.join(KEYWORD_FIELDS)}, "
-                             f"not {field_name!r}")
-        _, plan = _plan(query, filters)
-        # With a text query the matches drive the join: look each one's keys up by rowid.
-        # Left to itself SQLite scans every `keys` row of the field per match (quadratic:
-        # minutes for a common word at 200k documents); without one, its own plan is faster.
-        hint = "INDEXED BY keys_rowid " if plan.ranked else ""
-        sql = (f"SELECT min(k.value), count(*) AS n {plan.source} "
-               f"JOIN keys k {hint}ON k.rowid = d.rowid AND k.field = ? WHERE {plan.where} "
-               "GROUP BY k.key ORDER BY n DESC, min(k.value) LIMIT ?")
-        with self._read() as con, _as_query_errors():
-            rows = con.execute(sql, [field_name, *plan.params, limit]).fetchall()
-        return [(value, n) for value, n in rows]
+        check_field(field_name)
+        node, plan = plan_query(query, filters)
+        with self._read() as con, as_query_errors():
+            rolled = rollup.plan(node, filters, field_name)
+            hours = rollup.whole_hours(*span_of(filters)) if rolled else None
+            if isinstance(node, MatchAll) and filters == Filters():
+                rows = con.execute("SELECT key, min(value) AS v, count(*) AS n FROM keys "
+                                   "WHERE field = ? GROUP BY key ORDER BY n DESC, v LIMIT ?",
+                                   (field_name, limit)).fetchall()
+            elif rolled is None or hours is None:
+                rows = counts_rows(con, plan, field_name, limit)
+            else:
+                rows = counts_rolled(con, filters, rolled, hours, limit)
+        return [(value, n) for _, value, n in rows]
+
+    def summarize(self, query: str | Node = "", filters: Filters = Filters(),
+                  interval: Interval = "day", counts: Mapping[str, int] | None = None,
+                  split_by: str | None = None, newest: int = 0) -> Summary:
+        """The matches are found once (into a temporary table) and every aggregation reads
+        them from there; questions the rollup answers are asked one by one instead."""
+        width, counts = width_of(interval), dict(counts or {})
+        for name in [*counts, *([split_by] if split_by else [])]:
+            check_field(name)
+        node, plan = plan_query(query, filters)
+        if rollup.plan(node, filters) is not None:
+            return super().summarize(node, filters, interval, counts, split_by, newest)
+        with self._read() as con, as_query_errors():
+            con.execute("CREATE TEMP TABLE IF NOT EXISTS matches("
+                        "rowid INTEGER PRIMARY KEY, ts INTEGER NOT NULL)")
+            con.execute("DELETE FROM temp.matches")
+            con.execute(f"INSERT INTO temp.matches SELECT d.rowid, d.ts {plan.from_where}",
+                        plan.params)
+            total = con.execute("SELECT count(*) FROM temp.matches").fetchone()[0]
+            out = Summary(
+                total=total,
+                histogram=dated(con.execute(MATCHES_HISTOGRAM.format(width=width)).fetchall(),
+                                 width),
+                split=split_matches(con, split_by, width) if split_by else {},
+                counts=counts_matches_many(con, counts, total))
+            rowids = [row[0] for row in con.execute(
+                "SELECT rowid FROM temp.matches ORDER BY ts DESC, rowid DESC LIMIT ?",
+                (newest,))]
+            bodies = self._bodies(con, rowids)
+        out.newest = [Hit(doc=bodies[rowid]) for rowid in rowids]
+        return out
 
     def iter_documents(self, query: str | Node = "", filters: Filters = Filters(),
                        batch_size: int = 1000) -> Iterator[Document]:
         """Newest first, in batches of separate snapshots (keyset pagination on (ts, rowid))."""
-        _, plan = _plan(query, filters)
+        _, plan = plan_query(query, filters)
         after: tuple[int, int] | None = None
         while True:
             page = " AND (d.ts, d.rowid) < (?, ?)" if after else ""
             sql = (f"SELECT d.rowid, d.ts {plan.from_where}{page} "
                    "ORDER BY d.ts DESC, d.rowid DESC LIMIT ?")
-            with self._read() as con, _as_query_errors():
+            with self._read() as con, as_query_errors():
                 rows = con.execute(sql, [*plan.params, *(after or ()), batch_size]).fetchall()
                 bodies = self._bodies(con, [rowid for rowid, _ in rows])
             yield from (bodies[rowid] for rowid, _ in rows)
@@ -312,89 +393,13 @@ class SqliteStore(Store):
             after = (rows[-1][1], rows[-1][0])
 
 
-class _Plan:
-    """FROM/WHERE of a query with its parameters, and how to score and order its rows."""
-
-    def __init__(self, compiled: Compiled, filters: Filters):
-        where, params = list(compiled.where), list(compiled.params)
-        where_f, params_f = _filter_sql(filters)
-        where += where_f
-        params += params_f
-        self.fts, self.tier_fts = compiled.fts, compiled.tier
-        self.text_only = not where  # nothing to check on docs rows: FTS alone answers
-        self.ranked = compiled.fts is not None
-        if self.ranked:
-            # CROSS JOIN pins fts as the outer loop: with docs outer, FTS5 would re-run the
-            # MATCH once per candidate row (seconds on a kind or source filter)
-            self.source = "FROM fts CROSS JOIN docs d ON d.rowid = fts.rowid"
-            where.insert(0, "fts MATCH ?")
-            params.insert(0, compiled.fts)
-        else:
-            self.source = "FROM docs d"
-        self.where = " AND ".join(where) or "1"
-        self.from_where = f"{self.source} WHERE {self.where}"
-        self.params = params
-
-    def count_sql(self) -> tuple[str, list[object]]:
-        if self.ranked and self.text_only:  # skips a docs lookup per match (~2x faster)
-            return "SELECT count(*) FROM fts WHERE fts MATCH ?", [self.fts]
-        return f"SELECT count(*) {self.from_where}", self.params
-
-    def page_sql(self, sort: Sort, limit: int, offset: int,
-                 floor: int | None) -> tuple[str, list[object]]:
-        """rowid, score, tier of one page; `floor` bounds the rows ranked (see _rank_floor)."""
-        if not (sort == "relevance" and self.ranked):
-            order = "d.ts, d.rowid" if sort == "oldest" else "d.ts DESC, d.rowid DESC"
-            return (f"SELECT d.rowid, 0.0, 0 {self.from_where} ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*self.params, limit, offset])
-        bound, floors = ("", []) if floor is None else (" AND fts.rowid >= ?", [floor])
-        tier, head = "0", []
-        if self.tier_fts:
-            # placeholders only: the MATCH text and floor stay parameters
-            tier = "d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?" + bound + ")"  # noqa: S608
-            head = [self.tier_fts, *floors]
-        return (f"SELECT d.rowid, {BM25} AS score, {tier} AS tier {self.from_where}{bound} "
-                "ORDER BY tier DESC, score, d.ts DESC, d.rowid DESC LIMIT ? OFFSET ?",
-                [*head, *self.params, *floors, limit, offset])
-
-
-def _plan(query: str | Node, filters: Filters) -> tuple[Node, _Plan]:
-    try:
-        node = parse(query) if isinstance(query, str) else query
-        return node, _Plan(compile_query(node), filters)
-    except RecursionError as exc:
-        raise QueryError("truy vấn lồng quá sâu") from exc
-
-
-def _filter_sql(filters: Filters) -> tuple[list[str], list[object]]:
-    where: list[str] = []
-    params: list[object] = []
-    if filters.since is not None:
-        where.append("d.ts >= ?")
-        params.append(_epoch(filters.since))
-    if filters.until is not None:
-        where.append("d.ts < ?")
-        params.append(_epoch(filters.until))
-    for column, values in (("source", filters.sources), ("kind", filters.kinds)):
-        if values:
-            where.append(f"d.{column} IN ({','.join('?' * len(values))})")
-            params.extend(values)
-    return where, params
-
-
-@contextmanager
-def _as_query_errors() -> Iterator[None]:
-    """An FTS5 complaint about a query is the query's fault: report it as a QueryError."""
-    try:
-        yield
-    except sqlite3.OperationalError as exc:
-        if "fts5" not in str(exc) and "parser stack" not in str(exc):
-            raise
-        raise QueryError("truy vấn quá phức tạp hoặc không hợp lệ") from exc
-
-
-def _bucket_start(bucket: int, width: int) -> datetime:
-    return datetime.fromtimestamp(bucket * width - VN_OFFSET_S, VN_TZ)
+def _apply_rollup(con: sqlite3.Connection, counts: Counter) -> None:
+    """Add a write's rollup deltas; rows that reach zero go (the table equals a GROUP BY)."""
+    con.executemany("INSERT INTO rollup(field, hour, key, value, sent, n) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+                    [row + (n,) for row, n in counts.items() if n])
+    con.executemany("DELETE FROM rollup WHERE field = ? AND hour = ? AND key = ? AND value = ? "
+                    "AND sent = ? AND n <= 0", [row for row, n in counts.items() if n < 0])
 
 
 def _dump(doc: Document) -> bytes:

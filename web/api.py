@@ -3,7 +3,7 @@
 Auth: `Authorization: Bearer <token>` (per-user API tokens, made on the Account page) or the
 dashboard's session cookie; with the cookie a POST also needs the `X-CSRF-Token` header.
 Roles as on the pages: viewer reads, analyst writes topics/corrections/acks and exports, admin
-manages sources and users.
+manages sources, users and alert recipient groups.
 """
 
 from __future__ import annotations
@@ -194,6 +194,55 @@ def api_ack(request: Request, alert_id: str, who: User = Depends(require("analys
     finally:
         outbox.close()
     return {"acknowledged": done}
+
+
+class RecipientGroupBody(BaseModel):
+    """A recipient group as on /admin/recipients; `addresses` one per line (`Tên | địa chỉ`)."""
+
+    name: str
+    channel: str
+    addresses: str
+    min_severity: str = "warning"
+    kinds: list[str] = ["spike", "rule", "negative_share"]
+    quiet_start: str = ""
+    quiet_end: str = ""
+    original: str = ""  # the name of the group being edited; empty adds a new one
+    active: bool = True
+
+
+def _group_json(g: Any) -> dict[str, Any]:
+    return {"name": g.name, "channel": g.channel, "active": g.active, "origin": "web",
+            "updated_by": g.updated_by, "updated_at": g.updated_at,
+            **g.group.model_dump(mode="json", exclude={"name"})}
+
+
+@router.get("/alert-groups")
+def api_alert_groups(request: Request, who: User = Depends(require("admin"))):
+    """Recipient groups: web-managed ones (editable) and those of config/alerts.yaml."""
+    from web import recipients
+
+    yaml = [{"origin": "config/alerts.yaml", **y["group"].model_dump(mode="json")}
+            for y in recipients.yaml_groups(request.app.state.alerts_config)]
+    return {"groups": [_group_json(g) for g in recipients.list_groups(ctx(request).web_db)],
+            "yaml_groups": yaml}
+
+
+@router.post("/alert-groups", dependencies=[Depends(api_csrf)])
+def api_save_alert_group(request: Request, body: RecipientGroupBody,
+                         who: User = Depends(require("admin"))):
+    from web import recipients
+
+    db_path = ctx(request).web_db
+    form = recipients.GroupForm(body.name, body.channel, body.addresses, body.min_severity,
+                                tuple(body.kinds), body.quiet_start, body.quiet_end)
+    try:
+        group = recipients.save_group(db_path, form, who.username,
+                                      request.app.state.alerts_config, original=body.original)
+        if not body.active:
+            recipients.set_active(db_path, group.name, False, who.username)
+    except recipients.RecipientInputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return next(_group_json(g) for g in recipients.list_groups(db_path) if g.name == group.name)
 
 
 @router.get("/me")

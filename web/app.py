@@ -3,7 +3,8 @@
 Server-rendered pages (Jinja2) with progressive enhancement: every page works without
 JavaScript; one static script (static/app.js) adds the live preview of watch topics. Charts are
 inline SVG drawn on the server (web/charts.py). Pages: web/pages.py (overview, search, export,
-document), web/manage.py (topics, alerts, reports, sources, users); JSON: web/api.py.
+document), web/capture_view.py (a document's evidence capture), web/manage.py (topics, alerts
+and recipient groups, reports, sources, users); JSON: web/api.py.
 
 Access: every path needs a signed-in user except /login, /static and the signed alert
 acknowledgement link. Browsers sign in with a session cookie; scripts with a per-user API token
@@ -46,14 +47,18 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
                alerts_db: Path | None = None, alerts_secret: bytes | None = None,
                outlet_types: dict[str, str] | None = None,
                recipients: Callable[[], list[dict]] | None = None,
-               secure_cookies: bool = True) -> FastAPI:
+               secure_cookies: bool = True, alerts_config: Any = None,
+               capture_dir: Path | None = None) -> FastAPI:
     """Build the app over a store and the web database file `web_db` (created if missing).
 
     `health()` returns the crawler's per-source health records; `outlet_types` maps source id to
     outlet type (overview chart); `recipients()` lists alert recipients (read-only page);
-    `secure_cookies=False` only for plain-http localhost.
+    `secure_cookies=False` only for plain-http localhost; `alerts_config` is the
+    alerts.config.AlertsConfig read from YAML (the base that web-managed recipient groups are
+    merged with); `capture_dir` holds the evidence WARC files (default: `captures` beside
+    `web_db`, i.e. under the home).
     """
-    from web import api, manage, pages
+    from web import api, capture_view, manage, pages
 
     db.setup(web_db)
     app = FastAPI(title="Lắng Nghe", version="0.2.0", docs_url=None, redoc_url=None,
@@ -62,10 +67,14 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
                         health=health or (lambda: []), status=status, alerts_db=alerts_db,
                         alerts_secret=alerts_secret, outlet_types=outlet_types or {},
                         recipients=recipients or (lambda: []), secure_cookies=secure_cookies)
+    app.state.alerts_config = alerts_config
+    app.state.capture_dir = Path(capture_dir or Path(web_db).resolve().parent
+                                 / capture_view.CAPTURE_DIR)
+    capture_view.install(app.state.ctx.templates, app.state.capture_dir)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _add_middleware(app, Path(web_db))
     _add_login(app, Path(web_db), secure_cookies)
-    for module in (pages, manage, api):
+    for module in (pages, manage, capture_view, api):
         app.include_router(module.router)
     _add_error_pages(app)
     return app

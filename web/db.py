@@ -1,9 +1,10 @@
-"""The web app's own SQLite file: users, sessions, tokens, topics, corrections, mutes, audit.
+"""The web app's own SQLite file: users, sessions, tokens, topics, corrections, mutes, audit,
+source overrides and alert recipient groups.
 
 The store holds documents; this file holds what people decide in the dashboard. Other stages
-read it through the functions of web.topics, web.corrections and web.sources_admin (never
-through SQL of their own). One short-lived connection per call: the engine thread and the web
-workers share the file, WAL lets readers run while one writes.
+read it through the functions of web.topics, web.corrections, web.sources_admin and
+web.recipients (never through SQL of their own). One short-lived connection per call: the
+engine thread and the web workers share the file, WAL lets readers run while one writes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ CREATE INDEX IF NOT EXISTS corrections_doc ON corrections(doc_id, id);
 CREATE TABLE IF NOT EXISTS source_overrides(
     source_id TEXT PRIMARY KEY, action TEXT NOT NULL CHECK (action IN ('add', 'disable')),
     spec TEXT NOT NULL, updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alert_groups(
+    name TEXT PRIMARY KEY, channel TEXT NOT NULL CHECK (channel IN ('email', 'telegram',
+    'webhook')), spec TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,
+    updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
 """
 
 

@@ -1,4 +1,5 @@
-"""Working pages: watch topics, alerts, reports, sources, users and the audit log."""
+"""Working pages: watch topics, alerts and their recipient groups, reports, sources, users and
+the audit log."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from langnghe.document import VN_TZ
-from web import auth, charts, db, overview, sources_admin, topics
+from web import auth, charts, db, overview, recipients, sources_admin, topics
 from web.auth import User
 from web.deps import CSRF, Ctx, ctx, render, require
 from web.labels import OUTLET_VI, SENTIMENT_VI
@@ -82,23 +83,23 @@ def topic_page(request: Request, tid: str, range: str = "7d"):
     p = overview.period(range if range in overview.RANGES else "7d", None, None,
                         datetime.now(VN_TZ))
     query = f'topic:"{tid}" OR ({row["query"]})'  # new topics match before the next ingest
-    f = p.filters()
-    got = gather(volume=lambda: c.store.histogram(query, f, p.interval),
-                 outlets=lambda: c.store.counts_by("source", query, f, limit=10),
-                 entities=lambda: c.store.counts_by("entity", query, f, limit=10),
-                 latest=lambda: c.store.search(query, f, sort="newest", limit=10).hits,
-                 alerts=lambda: [a for a in open_alerts(c) if topic_of(a) == tid],
-                 **overview.sentiment_calls(c.store, p, query))
+    # one pass over the topic's matches answers every panel (store.base.Store.summarize)
+    got = gather(summary=lambda: c.store.summarize(
+                     query, p.filters(), p.interval, counts={"source": 10, "entity": 10},
+                     split_by="sentiment", newest=10),
+                 alerts=lambda: [a for a in open_alerts(c) if topic_of(a) == tid])
+    summary = got["summary"]
     return render(request, "topic.html", {
-        "t": row, "p": p, "range": p.key, "query": query, "latest": got["latest"],
-        "volume": charts.line_chart({"Số tin": got["volume"]}, "Số tin của chủ đề",
+        "t": row, "p": p, "range": p.key, "query": query, "latest": summary.newest,
+        "volume": charts.line_chart({"Số tin": summary.histogram}, "Số tin của chủ đề",
                                     hourly=p.hourly),
         "sentiment": charts.line_chart(
-            {SENTIMENT_VI[k]: v for k, v in overview.sentiment_series(got).items()},
+            {SENTIMENT_VI[k]: v for k, v in overview.split_sentiments(summary.split).items()},
             "Sắc thái", colors={SENTIMENT_VI[k]: v for k, v in charts.SENTIMENT_COLORS.items()},
             hourly=p.hourly),
-        "outlets": charts.bar_list(got["outlets"], "Nguồn"),
-        "entities": charts.bar_list(got["entities"], "Thực thể", color=charts.PALETTE[4]),
+        "outlets": charts.bar_list(summary.counts["source"], "Nguồn"),
+        "entities": charts.bar_list(summary.counts["entity"], "Thực thể",
+                                    color=charts.PALETTE[4]),
         "alerts": got["alerts"],
         "muted": topics.muted_topics(c.web_db, datetime.now(VN_TZ)).get(tid),
         "mute_choices": MUTE_CHOICES})
@@ -178,6 +179,71 @@ def ack_alert(request: Request, alert_id: str, _: None = CSRF,
     return _back(f"/alerts/{alert_id}")
 
 
+# ---- alert recipient groups (admins) ----------------------------------------------------------
+
+def _recipients_page(request: Request, status_code: int = 200, **extra):
+    c, base = ctx(request), request.app.state.alerts_config
+    groups = recipients.list_groups(c.web_db)
+    edit = request.query_params.get("edit")
+    current = next((g for g in groups if g.name == edit), None)
+    extra.setdefault("form", current.form() if current else recipients.GroupForm("", "webhook", ""))
+    extra.setdefault("original", current.name if current else "")
+    return render(request, "recipients.html", {
+        "enabled": base is not None, "yaml": recipients.yaml_groups(base), "groups": groups,
+        "secrets": recipients.secrets_status(base), "severities": ("info", "warning", "critical"),
+        "email_ready": base is not None and base.channels.email is not None,
+        "private_allowed": recipients.private_allowed(), "kinds": recipients.ALL_KINDS,
+        "channels": recipients.CHANNELS, **extra}, status_code=status_code)
+
+
+@router.get("/admin/recipients")
+def recipients_page(request: Request, who: User = Depends(require("admin"))):
+    return _recipients_page(request)
+
+
+@router.post("/admin/recipients")
+def save_recipients(request: Request, name: str = Form(""), channel: str = Form(""),
+                    addresses: str = Form(""), min_severity: str = Form("warning"),
+                    kinds: list[str] = Form([]), quiet_start: str = Form(""),
+                    quiet_end: str = Form(""), original: str = Form(""), _: None = CSRF,
+                    who: User = Depends(require("admin"))):
+    form = recipients.GroupForm(name, channel, addresses, min_severity, tuple(kinds),
+                                quiet_start, quiet_end)
+    try:
+        recipients.save_group(ctx(request).web_db, form, who.username,
+                              request.app.state.alerts_config, original=original)
+    except recipients.RecipientInputError as exc:
+        return _recipients_page(request, 400, error=str(exc), form=form, original=original)
+    return _back("/admin/recipients")
+
+
+@router.post("/admin/recipients/{name}/toggle")
+def toggle_recipients(request: Request, name: str, active: str = Form("0"), _: None = CSRF,
+                      who: User = Depends(require("admin"))):
+    try:
+        recipients.set_active(ctx(request).web_db, name, active == "1", who.username)
+    except recipients.RecipientInputError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return _back("/admin/recipients")
+
+
+@router.post("/admin/recipients/{name}/test")
+def test_recipients(request: Request, name: str, _: None = CSRF,
+                    who: User = Depends(require("admin"))):
+    c, base = ctx(request), request.app.state.alerts_config
+    if base is None:
+        raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
+    try:
+        results = recipients.send_test(recipients.merge_config(base, c.web_db), name,
+                                       who.username, datetime.now(VN_TZ))
+    except recipients.RecipientInputError as exc:
+        raise HTTPException(404, str(exc)) from None
+    with db.connect(c.web_db) as con:
+        db.audit(con, who.username, "recipients.test", f"{name}: " + "; ".join(
+            f"{r} {'đã gửi' if not err else 'lỗi ' + err}" for r, err in results))
+    return _recipients_page(request, tested=name, results=results)
+
+
 # ---- reports --------------------------------------------------------------------------------
 
 DIGEST_TTL_S = 300  # the digest sums 24 hours: five minutes of staleness changes nothing
@@ -215,20 +281,15 @@ def print_report(request: Request, since: str = "", until: str = "", topic: str 
         raise HTTPException(400, str(exc)) from None
     row = next((r for r in topics.list_topics(c.web_db) if r["id"] == topic), None)
     query = f'topic:"{topic}" OR ({row["query"]})' if row else ""
-    f = p.filters()
-    got = gather(total=lambda: c.store.search(query, f, limit=0, highlight=False).total,
-                 volume=lambda: c.store.histogram(query, f, p.interval),
-                 sentiment=lambda: c.store.counts_by("sentiment", query, f),
-                 domains=lambda: c.store.counts_by("domain", query, f),
-                 outlets=lambda: c.store.counts_by("source", query, f, limit=10),
-                 story_counts=lambda: c.store.counts_by("story", query, f,
-                                                        limit=overview.TOP_STORIES),
-                 latest=lambda: c.store.search(query, f, sort="newest", limit=15,
-                                               highlight=False).hits)
+    # one pass over the matches answers every section (store.base.Store.summarize)
+    summary = c.store.summarize(query, p.filters(), p.interval, newest=15, counts={
+        "sentiment": 20, "domain": 20, "source": 10, "story": overview.TOP_STORIES})
+    got = {"total": summary.total, "latest": summary.newest, "sentiment": summary.counts[
+        "sentiment"], "domains": summary.counts["domain"], "outlets": summary.counts["source"]}
     return render(request, "report_print.html", {
         **got, "p": p, "t": row, "since": since, "until": until,
-        "volume": charts.line_chart({"Số tin": got["volume"]}, "Số tin", hourly=p.hourly),
-        "stories": overview.top_stories(c.store, p, got["story_counts"])})
+        "volume": charts.line_chart({"Số tin": summary.histogram}, "Số tin", hourly=p.hourly),
+        "stories": overview.top_stories(c.store, p, summary.counts["story"])})
 
 
 # ---- sources --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from langnghe.document import KINDS, VN_TZ
 from store.base import Filters, Store
+from store.fields import keyword_key
 from web.parallel import gather
 
 RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -92,6 +93,12 @@ def sentiment_calls(store: Store, p: Period, query: str = "") -> dict[str, Calla
 def sentiment_series(results: dict[str, list]) -> dict[str, list]:
     return {label: results[f"sentiment:{label}"] for label in SENTIMENTS
             if results.get(f"sentiment:{label}")}
+
+
+def split_sentiments(split: dict[str, list]) -> dict[str, list]:
+    """The sentiment lines of a Summary split by sentiment (keys are folded labels)."""
+    return {label: split[keyword_key(label)] for label in SENTIMENTS
+            if split.get(keyword_key(label))}
 
 
 def domain_calls(store: Store, p: Period, limit: int) -> dict[str, Callable[[], list]]:

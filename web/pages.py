@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
 
 from langnghe.document import VN_TZ, Document
-from langnghe.query import QueryError
+from langnghe.query import QueryError, parse
 from nlp.domains import DOMAINS
 from store.base import Filters, SearchResult
 from web import charts, corrections, export, overview
 from web.auth import User
 from web.deps import CSRF, ctx, render, require
-from web.labels import KIND_VI, OUTLET_VI, SENTIMENT_VI
+from web.labels import FACET_VI, KIND_VI, OUTLET_VI, SENTIMENT_VI
 from web.parallel import gather
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 MAX_PAGE = 500  # deeper pages are a sign the query should be narrowed (or exported)
-FACETS = ("source", "kind", "sentiment", "domain", "topic", "entity")
-FACET_SIZE = 8  # values per facet shown; a phone screen holds six facets of eight
+FACETS = ("source", "kind", "sentiment", "domain", "topic", "entity", "place")
+FACET_SIZE = 8  # values per facet shown; a phone screen holds seven facets of eight
+FACET_NAMES = {**FACET_VI, "place": "Địa danh"}  # place: province or commune
 SORTS = ("relevance", "newest", "oldest")
 
 
@@ -88,8 +90,17 @@ def _facet_values(request: Request) -> dict[str, str]:
     return {name: request.query_params.get(name, "").strip() for name in FACETS}
 
 
-def facet_calls(c, query: str, filters: Filters) -> dict[str, Callable[[], list]]:
-    """One count per facet, to run with `gather` (never nested: the pool is bounded)."""
+def facet_calls(c, query: str, filters: Filters,
+                typed: bool) -> dict[str, Callable[[], Any]]:
+    """The facet counts as calls for `gather` (never nested: the pool is bounded).
+
+    With typed text, one Store.summarize finds the matches once for every facet (seven
+    separate counts would each match the text again); without, each count is an index or
+    rollup read of its own, run side by side.
+    """
+    if typed:
+        limits = dict.fromkeys(FACETS, FACET_SIZE)
+        return {"facets": lambda: c.store.summarize(query, filters, counts=limits).counts}
     return {name: (lambda n=name: c.store.counts_by(n, query, filters, limit=FACET_SIZE))
             for name in FACETS}
 
@@ -105,12 +116,12 @@ def search_page(request: Request, q: str = "", since: str | None = None,
         sort = "relevance"
     try:
         query, filters = build_query(q, chosen), search_filters(since, until)
-        c.store.search(query, filters, limit=0, highlight=False)  # a bad query fails here
+        parse(query)  # a malformed query fails here, before any store call
         got = gather(result=lambda: c.store.search(query, filters, sort=sort, limit=PAGE_SIZE,
                                                    offset=(page - 1) * PAGE_SIZE),
-                     **facet_calls(c, query, filters))
+                     **facet_calls(c, query, filters, typed=bool(q.strip())))
         result = got.pop("result")
-        facets = got
+        facets = got.pop("facets", got)
     except QueryError as exc:
         error = str(exc)
     except HTTPException as exc:
@@ -121,6 +132,7 @@ def search_page(request: Request, q: str = "", since: str | None = None,
         "q": q, "since": since or "", "until": until or "", "sort": sort, "page": page,
         "pages": max(1, min(MAX_PAGE, -(-result.total // PAGE_SIZE))), "result": result,
         "error": error, "facets": facets, "chosen": chosen, "total_docs": c.store.count(),
+        "FACET_VI": FACET_NAMES,
         "link": lambda **kw: "/search?" + urlencode({k: v for k, v in {**base, **kw}.items()
                                                      if v not in (None, "")}),
         "export_query": urlencode({k: v for k, v in base.items() if k != "sort"}),

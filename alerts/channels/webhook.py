@@ -7,12 +7,14 @@ Payloads (format in config `channels.webhook.format`):
   "https://schema.org/extensions", "summary": subject, "title": subject, "text": body}
 - zalo_oa (OA message API, address = the OA endpoint; the recipient's user_id goes after a '#'):
   {"recipient": {"user_id": "..."}, "message": {"text": "..."}} with header access_token.
-Every request carries `Idempotency-Key` so a receiver can drop a replay after a crash.
+Every request carries `Idempotency-Key` (percent-encoded UTF-8) so a receiver can drop a replay
+after a crash.
 """
 
 from __future__ import annotations
 
 import os
+from urllib.parse import quote
 
 import httpx
 
@@ -43,7 +45,8 @@ class WebhookChannel:
 
     def send(self, message: Message, address: str) -> None:
         url, _, user_id = address.partition("#")
-        headers = {"Idempotency-Key": message.idempotency_key}
+        # HTTP header values are ASCII: a Vietnamese recipient name is percent-encoded (UTF-8)
+        headers = {"Idempotency-Key": quote(message.idempotency_key, safe=":@-_.~")}
         secret = os.environ.get(self.config.token_env or "", "")
         if secret:
             key = "access_token" if self.config.format == "zalo_oa" else "Authorization"

@@ -49,6 +49,18 @@ def test_setup_is_idempotent(client, prefix):
         [f"{prefix}-alerts-v1-000001"]
 
 
+def test_setup_adds_new_template_fields_to_existing_indices(client, prefix):
+    """An index made before a field joined its template version (here: one without `place`)
+    gets the field on the next setup, so `place:` queries work on it once re-indexed."""
+    old = f"{prefix}-v1-2025.01"
+    client.indices.create(index=old, aliases={prefix: {}},
+                          mappings={"dynamic": "false", "properties": {"id": {"type": "keyword"}}})
+    assert "place" not in client.indices.get_mapping(index=old)[old]["mappings"]["properties"]
+    es_index.setup(client, prefix, alerts_prefix=prefix + "-alerts")
+    fields = client.indices.get_mapping(index=old)[old]["mappings"]["properties"]
+    assert fields["place"] == {"type": "keyword"} and fields["k_place"] == {"type": "keyword"}
+
+
 def test_store_without_template_says_run_setup(prefix):
     with pytest.raises(TemplateMissing, match="langnghe es setup"):
         ElasticStore(es_url(), prefix=prefix)

@@ -2,6 +2,7 @@
 
 import csv
 import time
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,19 @@ def test_places_unit_name_and_province_code_lookups():
     assert places.unit_name("38") == "Tỉnh Thanh Hóa"
     assert places.province_code("thanh hoa") == "38"
     assert places.province_code("Không Có") is None
+
+
+def test_places_gazetteer_ships_with_the_package_and_equals_the_shared_data():
+    """A deployment has no shared/data beside it: the gazetteer is read from the package, and
+    its copies are byte-for-byte the shared data set (refresh: nlp/gazetteer/README.md)."""
+    import gzip
+
+    assert places.DATA_DIR.parent == Path(places.__file__).parent
+    for name in ("units_2025", "legacy_to_2025", "districts_legacy_gso", "units_legacy_gso"):
+        shipped = gzip.decompress((places.DATA_DIR / f"{name}.csv.gz").read_bytes())
+        assert shipped == (ADMIN / f"{name}.csv").read_bytes(), name
+
+
+def test_places_unit_names_give_province_then_commune_once():
+    assert places.unit_names(["38/14845", "38"]) == ["Thanh Hóa", "Mường Lát"]
+    assert places.unit_names(["99/00000", ""]) == []

@@ -112,3 +112,13 @@ def test_watch_empty_file_means_no_topics(tmp_path: Path):
     path = tmp_path / "topics.yaml"
     path.write_text("", encoding="utf-8")
     assert watch.load_topics(path) == []
+
+
+def test_watch_place_filter_matches_the_resolved_units_at_ingest():
+    """`place:` in a topic sees the 2025 units the document's places resolved to: a former
+    district of Thanh Hóa matches the province, whatever the spelling in the query."""
+    text = "Mưa lũ ở huyện Mường Lát làm sập 3 nhà, tỉnh Thanh Hóa đã sơ tán dân."
+    doc = pipeline.enrich_one(_doc("Lũ quét ở vùng cao", text))
+    topics = [watch.topic("th", "Thanh Hóa", 'place:"thanh hoa"'),
+              watch.topic("hn", "Hà Nội", 'place:"Hà Nội"')]
+    assert watch.match_topics(doc, topics) == ["th"]

@@ -48,3 +48,26 @@ def test_ingest_twice_the_same_documents_never_duplicates(tmp_path):
         Spool(home.spool).put(docs(3))
         stages.ingest(home, store)
     assert store.count() == 3
+
+
+def test_alerting_takes_up_recipient_groups_from_the_web_app(tmp_path):
+    """The Airflow DAGs and the embedded runner both build alerting here: a group an admin
+    added in the web app is a delivery target, and one added later is taken up on refresh."""
+    from alerts.config import load_config
+    from web import db, recipients
+
+    home = Home.resolve(tmp_path)
+    db.setup(home.web_db)
+    base = load_config(stages.DEFAULT_ALERTS)
+    form = recipients.GroupForm("Trực ban đêm", "webhook", "https://example.com/hook", "info",
+                                ("spike",))
+    recipients.save_group(home.web_db, form, "admin", base)
+    setup = stages.alerting(home, stages.DEFAULT_ALERTS, [])
+    assert "Trực ban đêm" in {g.name for g in setup.config.groups}
+    assert "webhook" in setup.channels
+    assert {g.name for g in setup.base.groups} == {g.name for g in base.groups}
+    later = recipients.GroupForm("Lãnh đạo", "webhook", "https://example.com/lead", "critical",
+                                 ("spike",))
+    recipients.save_group(home.web_db, later, "admin", base)
+    setup.refresh_recipients(home.web_db)
+    assert {"Trực ban đêm", "Lãnh đạo"} <= {g.name for g in setup.config.groups}
