@@ -3,11 +3,12 @@ the audit log."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from langnghe.document import VN_TZ
 from web import auth, charts, db, overview, recipients, sources_admin, topics
@@ -272,9 +273,9 @@ def digest_page(request: Request):
                                             "topics": topics.list_topics(c.web_db)})
 
 
-@router.get("/reports/print")
-def print_report(request: Request, since: str = "", until: str = "", topic: str = ""):
-    c = ctx(request)
+def report_data(c: Ctx, since: str, until: str, topic: str) -> dict:
+    """What a period report holds (the print page and the PDF): totals, sentiment, domains,
+    outlets, volume per bucket, top stories, latest items — for all documents or one topic."""
     try:
         p = overview.period("custom", since, until, datetime.now(VN_TZ))
     except overview.RangeError as exc:
@@ -284,12 +285,32 @@ def print_report(request: Request, since: str = "", until: str = "", topic: str 
     # one pass over the matches answers every section (store.base.Store.summarize)
     summary = c.store.summarize(query, p.filters(), p.interval, newest=15, counts={
         "sentiment": 20, "domain": 20, "source": 10, "story": overview.TOP_STORIES})
-    got = {"total": summary.total, "latest": summary.newest, "sentiment": summary.counts[
-        "sentiment"], "domains": summary.counts["domain"], "outlets": summary.counts["source"]}
-    return render(request, "report_print.html", {
-        **got, "p": p, "t": row, "since": since, "until": until,
-        "volume": charts.line_chart({"Số tin": summary.histogram}, "Số tin", hourly=p.hourly),
-        "stories": overview.top_stories(c.store, p, summary.counts["story"])})
+    return {"total": summary.total, "latest": summary.newest,
+            "sentiment": summary.counts["sentiment"], "domains": summary.counts["domain"],
+            "outlets": summary.counts["source"], "histogram": summary.histogram,
+            "p": p, "t": row, "since": since, "until": until,
+            "stories": overview.top_stories(c.store, p, summary.counts["story"])}
+
+
+@router.get("/reports/print")
+def print_report(request: Request, since: str = "", until: str = "", topic: str = ""):
+    data = report_data(ctx(request), since, until, topic)
+    volume = charts.line_chart({"Số tin": data["histogram"]}, "Số tin", hourly=data["p"].hourly)
+    return render(request, "report_print.html", {**data, "volume": volume})
+
+
+@router.get("/reports/pdf")
+def pdf_report(request: Request, since: str = "", until: str = "", topic: str = "",
+               who: User = Depends(require("viewer"))):
+    """The same report as a PDF download (web/report_pdf.py)."""
+    from web import report_pdf
+
+    data = report_data(ctx(request), since, until, topic)
+    body = report_pdf.render({**data, "by": who.username})
+    stem = "-".join(part for part in ("bao-cao", since, until, topic if data["t"] else "") if part)
+    name = re.sub(r"[^A-Za-z0-9_.-]", "", stem) + ".pdf"  # a header value: ASCII, no quotes
+    return Response(body, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # ---- sources --------------------------------------------------------------------------------

@@ -223,3 +223,23 @@ def test_api_overview_returns_series_domains_and_stories(client):
     assert sum(n for _, n in body["by_kind"]["article"]) == 3
     assert {d["domain"] for d in body["domains"]} >= {"health", "press_media"}
     assert all(s["outlets"] >= 1 and s["first_published"] for s in body["top_stories"])
+
+
+def test_report_pdf_download_holds_the_report_in_vietnamese(client, store):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    day = NOW.date().isoformat()
+    response = client.get("/reports/pdf", params={"since": day, "until": day})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert f'filename="bao-cao-{day}-{day}.pdf"' in response.headers["content-disposition"]
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Báo cáo theo dõi thông tin" in text and "Tổng số tin: 3" in text
+    newest = store.search("", limit=1, sort="newest").hits[0].doc
+    assert newest.title[:20] in text  # crawled titles are drawn as text, diacritics intact
+
+
+def test_report_pdf_rejects_a_bad_period(client):
+    response = client.get("/reports/pdf", params={"since": "hôm qua", "until": "2026-11-26"})
+    assert response.status_code == 400
