@@ -34,11 +34,17 @@ def last_page(html: bytes) -> bytes:
     return b"\n".join(line for line in lines if b'rel="next"' not in line)
 
 
-@pytest.fixture(scope="module")
-def site():
+def site_routes() -> tuple[dict, bytes]:
+    """The real forum list, its threads (one real last page each) and the Telegram channel."""
     thread = last_page(VOZ_THREAD.read_bytes())
     routes = {FORUM: VOZ_FORUM, CHANNEL: TELEGRAM / "full.html"}
     routes.update({e.url: thread for e in xenforo.parse_thread_list(VOZ_FORUM.read_bytes())})
+    return routes, thread
+
+
+@pytest.fixture(scope="module")
+def site():
+    routes, thread = site_routes()
     with ReplayServer(routes) as server:
         yield server, thread
 

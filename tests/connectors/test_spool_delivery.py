@@ -13,11 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.connectors import xenforo
 from crawlers.connectors.state import ConnectorState
 from crawlers.replay import ReplayServer
-from tests.connectors.conftest import TELEGRAM, VOZ_FORUM, VOZ_THREAD
-from tests.connectors.test_spiders import CHANNEL, FORUM, last_page
+from tests.connectors.test_spiders import FORUM, site_routes
 from tests.paths import REPO
 
 BATCH = 3  # small batches: the 32 items make 11 of them
@@ -26,10 +24,7 @@ BREAK_AT = 3  # the third batch breaks: two (6 items) are in the spool before it
 
 @pytest.fixture(scope="module")
 def site():
-    thread = last_page(VOZ_THREAD.read_bytes())
-    routes = {FORUM: VOZ_FORUM, CHANNEL: TELEGRAM / "full.html"}
-    routes.update({e.url: thread for e in xenforo.parse_thread_list(VOZ_FORUM.read_bytes())})
-    with ReplayServer(routes) as server:
+    with ReplayServer(site_routes()[0]) as server:
         yield server
 
 

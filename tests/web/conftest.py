@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from langnghe.document import VN_TZ, Document, document_id
@@ -123,3 +129,23 @@ def make_alert(alerts_db, key="spike:topic:lu-lut", title='Tăng đột biến: 
     finally:
         outbox.close()
     return saved
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """A real uvicorn server for `app` on a free 127.0.0.1 port; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)

@@ -14,15 +14,11 @@ import io
 import json
 import re
 import shutil
-import socket
 import tempfile
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from langnghe.document import Document, document_id
 from nlp.pipeline import enrich
@@ -30,7 +26,7 @@ from store.sqlite import SqliteStore
 from web.app import create_app
 from web.auth import create_user
 
-from .conftest import NOW, PASSWORD, make_alert
+from .conftest import NOW, PASSWORD, make_alert, serving
 
 REPO = Path(__file__).resolve().parents[2]
 VNTC = REPO / ".." / "shared" / "data" / "vntc-10topics" / "dev.jsonl"
@@ -71,19 +67,8 @@ def server():
                                                          "tuoitre": "national",
                                                          "thanhnien": "national",
                                                          "nld": "local"})
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", alerts, store
-    srv.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, alerts, store
     store.close()
     shutil.rmtree(tmp, ignore_errors=True)
 

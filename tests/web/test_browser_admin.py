@@ -11,14 +11,11 @@ import hashlib
 import io
 import re
 import shutil
-import socket
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from alerts.config import load_config
 from crawlers.capture import WarcCapture
@@ -28,7 +25,7 @@ from web import recipients
 from web.app import create_app
 from web.auth import create_user
 
-from .conftest import NOW, PASSWORD
+from .conftest import NOW, PASSWORD, serving
 from .test_browser import VIEWPORTS, _shot, browser_context_factory  # noqa: F401 - fixture
 from .test_recipients import YAML, Receiver
 
@@ -50,19 +47,8 @@ def admin_server():
     create_user(tmp / "web.sqlite", "quantri", PASSWORD, "admin")
     app = create_app(store, web_db=tmp / "web.sqlite", alerts_db=tmp / "alerts.sqlite",
                      secure_cookies=False, alerts_config=load_config(tmp / "alerts.yaml"))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", doc
-    srv.should_exit = True
-    thread.join(10)
+    with serving(app) as base:
+        yield base, doc
     store.close()
     shutil.rmtree(tmp, ignore_errors=True)
 
