@@ -17,6 +17,14 @@ from langnghe.query import And, Filter, MatchAll, Node, parse
 from store.fields import keyword_key
 
 Sort = Literal["relevance", "newest", "oldest"]
+
+
+def check_page(sort: str, limit: int, offset: int) -> None:
+    """ValueError unless `search`'s sort and paging arguments are valid (every backend)."""
+    if sort not in ("relevance", "newest", "oldest"):
+        raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
+    if limit < 0 or offset < 0:
+        raise ValueError(f"limit and offset must be ≥ 0, got {limit} and {offset}")
 SPLIT_VALUES = 50  # values of a split field drawn as lines; a chart of more is unreadable
 Interval = Literal["hour", "day"]
 

@@ -24,7 +24,7 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from langnghe.document import VN_TZ, Document
 from langnghe.query import MatchAll, Node, QueryError, parse
 from store import es_index
-from store.base import Filters, Hit, Interval, SearchResult, Sort, Store
+from store.base import Filters, Hit, Interval, SearchResult, Sort, Store, check_page
 from store.es_query import compile_query, exact_form, folded_form
 from store.fields import KEYWORD_FIELDS, doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
@@ -215,10 +215,7 @@ class ElasticStore(Store):
     def search(self, query: str | Node = "", filters: Filters = Filters(),
                sort: Sort = "relevance", limit: int = 20, offset: int = 0,
                highlight: bool = True) -> SearchResult:
-        if sort not in ("relevance", "newest", "oldest"):
-            raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be ≥ 0, got {limit} and {offset}")
+        check_page(sort, limit, offset)
         node, dsl = _dsl(query, filters)
         ranked = sort == "relevance" and not isinstance(node, MatchAll)
         order = [{"_score": "desc"}] if ranked else []

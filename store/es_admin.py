@@ -10,9 +10,12 @@ Each prints what it did and returns a summary; each is safe to run twice.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+
+from elasticsearch import Elasticsearch
 
 from langnghe.document import VN_TZ, Document
 from store import es_index
@@ -25,14 +28,21 @@ IMPORT_BATCH = 500  # documents per upsert: one bulk chunk
 Progress = Callable[[str], None]
 
 
+@contextmanager
+def _client(url: str) -> Iterator[Elasticsearch]:
+    """A client for one admin command, closed after it (credentials from the environment)."""
+    client = client_from_env(url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def es_setup(url: str, prefix: str = es_index.DOCS_PREFIX,
              alerts_prefix: str = es_index.ALERTS_PREFIX, progress: Progress = print) -> dict:
     """Put the settings component and index templates (idempotent: safe on every deploy)."""
-    client = client_from_env(url)
-    try:
+    with _client(url) as client:
         put = es_index.setup(client, prefix, alerts_prefix)
-    finally:
-        client.close()
     for name in put:
         progress(f"template {name}: ok")
     return put
@@ -41,12 +51,9 @@ def es_setup(url: str, prefix: str = es_index.DOCS_PREFIX,
 def es_migrate(url: str, prefix: str = es_index.DOCS_PREFIX, delete_old: bool = True,
                progress: Progress = print) -> list[str]:
     """Reindex every older-version index into the newest template and switch the alias."""
-    client = client_from_env(url)
-    try:
+    with _client(url) as client:
         return es_index.migrate(client, rebuild, prefix, delete_old=delete_old,
                                 progress=progress)
-    finally:
-        client.close()
 
 
 def es_retention(url: str, keep_months: int, prefix: str = es_index.DOCS_PREFIX,
@@ -57,11 +64,8 @@ def es_retention(url: str, keep_months: int, prefix: str = es_index.DOCS_PREFIX,
     now = (now or datetime.now(VN_TZ)).astimezone(VN_TZ)
     months = now.year * 12 + now.month - 1 - (keep_months - 1)
     first_kept = f"{months // 12:04d}.{months % 12 + 1:02d}"
-    client = client_from_env(url)
-    try:
+    with _client(url) as client:
         deleted = es_index.delete_older_than(client, first_kept, prefix)
-    finally:
-        client.close()
     for name in deleted:
         progress(f"deleted {name}")
     return deleted

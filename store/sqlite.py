@@ -38,7 +38,16 @@ from langnghe.document import Document
 from langnghe.query import MatchAll, Node
 from langnghe.vietnamese import fold, match_key
 from store import rollup
-from store.base import Filters, Hit, Interval, SearchResult, Sort, Store, Summary
+from store.base import (
+    Filters,
+    Hit,
+    Interval,
+    SearchResult,
+    Sort,
+    Store,
+    Summary,
+    check_page,
+)
 from store.fields import doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
 from store.sqlite_counts import (
@@ -274,10 +283,7 @@ class SqliteStore(Store):
     def search(self, query: str | Node = "", filters: Filters = Filters(),
                sort: Sort = "relevance", limit: int = 20, offset: int = 0,
                highlight: bool = True) -> SearchResult:
-        if sort not in ("relevance", "newest", "oldest"):
-            raise ValueError(f"sort must be relevance, newest or oldest, not {sort!r}")
-        if limit < 0 or offset < 0:
-            raise ValueError(f"limit and offset must be ≥ 0, got {limit} and {offset}")
+        check_page(sort, limit, offset)
         node, plan = plan_query(query, filters)
         with self._read() as con, as_query_errors():
             total = con.execute(*plan.count_sql()).fetchone()[0]

@@ -27,7 +27,7 @@ from crawlers.discovery import (
 from crawlers.feeds import Entry, parse_feed
 from crawlers.middlewares import ORIGINAL_URL
 from crawlers.spiders.article import MAX_ENTRIES_PER_LIST, ArticleSteps, slot_of
-from crawlers.spiders.feed import poll_validators
+from crawlers.spiders.feed import conditional_headers, poll_validators
 from crawlers.urls import canonicalize
 from langnghe.sources import Source
 
@@ -49,13 +49,9 @@ class DiscoverySpider(ArticleSteps):
             state = self.ctx.state.feed(topic["url"], key, poll_s)
             if self.ctx.due_only and state.next_due > now:
                 continue
-            headers = {}
-            if state.etag:
-                headers["If-None-Match"] = state.etag
-            if state.last_modified:
-                headers["If-Modified-Since"] = state.last_modified
-            yield Request(topic["url"], headers=headers, callback=self.parse_search,
-                          errback=self.search_failed, dont_filter=True, meta={
+            yield Request(topic["url"], headers=conditional_headers(state),
+                          callback=self.parse_search, errback=self.search_failed,
+                          dont_filter=True, meta={
                               "source_id": key, "topic_id": topic["id"],
                               "feed_url": topic["url"], "download_slot": slot_of(topic["url"]),
                               "handle_httpstatus_list": [304]})

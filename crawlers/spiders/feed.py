@@ -12,6 +12,16 @@ from crawlers.feeds import parse_feed
 from crawlers.spiders.article import MAX_ENTRIES_PER_LIST, ArticleSteps, slot_of
 
 
+def conditional_headers(state) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from a feed's stored validators (`FeedState`)."""
+    headers = {}
+    if state.etag:
+        headers["If-None-Match"] = state.etag
+    if state.last_modified:
+        headers["If-Modified-Since"] = state.last_modified
+    return headers
+
+
 def poll_validators(response: Response, new_items: int) -> tuple[str | None, str | None]:
     """ETag and Last-Modified to store after a poll (see `CrawlState.feed_polled`): a 304 keeps
     the stored ones (None); a poll with new entries clears them (""), so that while those
@@ -37,13 +47,9 @@ class FeedSpider(ArticleSteps):
                 state = self.ctx.state.feed(feed.url, source.id, poll_s)
                 if self.ctx.due_only and state.next_due > now:
                     continue
-                headers = {}
-                if state.etag:
-                    headers["If-None-Match"] = state.etag
-                if state.last_modified:
-                    headers["If-Modified-Since"] = state.last_modified
-                yield Request(feed.url, headers=headers, callback=self.parse_feed,
-                              errback=self.feed_failed, dont_filter=True, meta={
+                yield Request(feed.url, headers=conditional_headers(state),
+                              callback=self.parse_feed, errback=self.feed_failed,
+                              dont_filter=True, meta={
                                   "source_id": source.id, "section": feed.section,
                                   "feed_url": feed.url, "download_slot": slot_of(feed.url),
                                   "handle_httpstatus_list": [304]})
