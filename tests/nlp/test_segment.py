@@ -88,3 +88,47 @@ def test_segmenter_weights_decide_the_join():
     seg = segment.Segmenter({"ab=mưa lũ": 5.0}, -1.0, lexicon)
     assert seg.words("mưa lũ lớn") == ["mưa lũ", "lớn"]
     assert segment.Segmenter({}, -1.0, lexicon).words("mưa lũ lớn") == ["mưa", "lũ", "lớn"]
+
+
+@pytest.mark.parametrize(("line", "neighbour", "feature"), [
+    ("mưa lũ lớn", "lũ lớn", "xr=2.4"),  # the bigram after the gap's bigram
+    ("trận mưa lũ", "trận mưa", "xl=4.2"),  # the bigram before it
+])
+def test_segmenter_neighbouring_lexicon_words_compete_for_a_syllable(line, neighbour, feature):
+    # "mưa lũ" is a lexicon word (code 2); a neighbouring lexicon word (code 4) sharing a
+    # syllable with it outweighs the join when its pair weight says so.
+    weights = {"ab=mưa lũ": 3.0, feature: -5.0}
+    alone = segment.Segmenter(weights, -1.0, {"mưa lũ": 2})
+    rival = segment.Segmenter(weights, -1.0, {"mưa lũ": 2, neighbour: 4})
+    assert "mưa lũ" in alone.words(line)
+    assert "mưa lũ" not in rival.words(line)
+    assert rival.joins(segment.split_syllables(line)) == [False, False]
+
+
+def test_segment_max_match_forward_and_backward_disagree_on_overlapping_words():
+    # "a b" and "b c" are both words: forward longest-match takes "a b", backward "b c".
+    low, _ = segment._padded(["học", "sinh", "học"])
+    forward, backward = segment.lexicon_max_match(low, {"học sinh": 1, "sinh học": 1})
+    assert forward == [True, False]
+    assert backward == [False, True]
+
+
+def test_segment_max_match_prefers_the_longest_word():
+    low, _ = segment._padded(["điện", "thoại", "di", "động", "mới"])
+    lexicon = {"điện thoại": 1, "di động": 1, "điện thoại di động": 2}
+    assert segment.lexicon_max_match(low, lexicon) == ([True, True, True, False],) * 2
+
+
+def test_segment_max_match_of_the_vectorised_path_equals_the_string_path(dev_rows):
+    seg = segment.default()
+    for row in dev_rows[:40] + [{"text": "Ha Noi"}, {"text": "a"}]:
+        for text in (row["text"], strip_diacritics(row["text"])):
+            tokens = segment.split_syllables(text)
+            low, _ = segment._padded(tokens)
+            n = len(tokens)
+            rows = [part.rows(grams) for part, grams in (
+                (seg._bi, [" ".join(low[k:k + 2]) for k in range(n + 2)]),
+                (seg._tri, [" ".join(low[k:k + 3]) for k in range(n + 1)]),
+                (seg._quad, [" ".join(low[k:k + 4]) for k in range(n)]))]
+            fast = segment.max_match(*seg._longest(n, *rows))
+            assert fast == segment.lexicon_max_match(low, seg.lexicon), text[:80]
