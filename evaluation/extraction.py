@@ -28,10 +28,10 @@ import lxml.html
 import trafilatura
 
 from crawlers.extract import extract_article
+from evaluation import gate
 
 REPO = Path(__file__).resolve().parents[1]
 WEB = REPO.parent / "shared" / "data" / "web"
-BASELINE = Path(__file__).resolve().parent / "baseline.json"
 NOISE = 0.01  # floors sit this far below the measured mean (the extractor is deterministic)
 
 
@@ -141,35 +141,6 @@ def print_table(results: dict) -> None:
     print("(trafilatura and vi-contains sets: snippet pass rate in every column)")
 
 
-def check(results: dict, digest: str, baseline: dict) -> list[str]:
-    pinned = baseline.get("extraction")
-    if not pinned:
-        return ["no floors pinned under 'extraction' in evaluation/baseline.json (run --update)"]
-    problems = []
-    if pinned.get("data_sha256") != digest:
-        problems.append(f"evaluation data changed: sha256 {digest} != pinned "
-                        f"{pinned.get('data_sha256')} (re-pin with --update after review)")
-    for name, floor in pinned.get("floors", {}).items():
-        got = results.get(name, {}).get("ours", {}).get("f1")
-        if got is None or got < floor:
-            problems.append(f"{name}: mean F1 {got} below the pinned floor {floor}")
-    return problems
-
-
-def update(results: dict, digest: str, baseline: dict, allow_lower: bool) -> dict:
-    old = baseline.get("extraction", {}).get("floors", {})
-    floors = {}
-    for name, tools in results.items():
-        new = round(tools["ours"]["f1"] - NOISE, 3)
-        if name in old and new < old[name] and not allow_lower:
-            raise SystemExit(f"{name}: refusing to lower the floor {old[name]} to {new} "
-                             "(pass --allow-lower to do it on purpose)")
-        floors[name] = new
-    return {**baseline, "extraction": {"data_sha256": digest, "floors": floors,
-                                       "measured": {n: {t: round(r["f1"], 4) for t, r in ts.items()}
-                                                    for n, ts in results.items()}}}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--update", action="store_true", help="pin floors = measured - 0.01")
@@ -180,13 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     digest = data_hash(sets)
     results = evaluate(sets)
     print_table(results)
-    baseline = json.loads(BASELINE.read_text("utf-8")) if BASELINE.exists() else {}
+    f1 = {name: tools["ours"]["f1"] for name, tools in results.items()}
     if args.update:
-        baseline = update(results, digest, baseline, args.allow_lower)
-        BASELINE.write_text(json.dumps(baseline, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        print(f"pinned floors in {BASELINE}")
+        floors = gate.pin("extraction", f1, f1, NOISE, args.allow_lower)
+        gate.save({**gate.load(), "extraction": {"data_sha256": digest, "floors": floors,
+                                                  "measured": {n: {t: round(r["f1"], 4)
+                                                                   for t, r in ts.items()}
+                                                               for n, ts in results.items()}}})
+        print(f"pinned floors in {gate.BASELINE}")
         return 0
-    problems = check(results, digest, baseline)
+    problems = gate.problems("extraction", f1, digest)
     for problem in problems:
         print("FAIL:", problem)
     print("extraction: OK" if not problems else "extraction: FAILED")

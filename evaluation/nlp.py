@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
-from pathlib import Path
 
+from evaluation import gate
 from nlp.models.data import DATA, split
 
-BASELINE = Path(__file__).resolve().parent / "baseline.json"
 NOISE = 0.01  # the models are deterministic; 0.01 absorbs library-version float drift
 DEV_FILES = ("ud-vietnamese-vtb/dev.ws.jsonl", "vilexnorm/dev.jsonl", "uit-vsfc/dev.jsonl",
              "uit-vihsd/dev.jsonl", "uit-vsmec/valid.jsonl", "vntc-10topics/dev.jsonl",
@@ -122,32 +120,6 @@ def print_table(results: dict) -> None:
               f"weighted-F1 {m['weighted_f1']:.4f}  ECE {m['ece']:.4f}\n{'':14s}{per}")
 
 
-def check(flat: dict[str, float], digest: str, pinned: dict) -> list[str]:
-    if not pinned:
-        return ["no floors pinned under 'nlp' in evaluation/baseline.json (run --update)"]
-    problems = []
-    if pinned.get("data_sha256") != digest:
-        problems.append(f"evaluation data changed: sha256 {digest} != pinned "
-                        f"{pinned.get('data_sha256')} (re-pin with --update after review)")
-    for key, floor in pinned.get("floors", {}).items():
-        if flat.get(key, 0.0) < floor:
-            problems.append(f"{key} = {flat.get(key, 0.0):.4f}, expected >= floor {floor}")
-    return problems
-
-
-def update(flat: dict[str, float], digest: str, pinned: dict, allow_lower: bool) -> dict:
-    old = pinned.get("floors", {})
-    floors = {}
-    for key in GATED:
-        new = round(flat[key] - NOISE, 3)
-        if key in old and new < old[key] and not allow_lower:
-            raise SystemExit(f"refusing to lower the floor of {key} from {old[key]} to {new} "
-                             "(pass --allow-lower to do it on purpose)")
-        floors[key] = new
-    return {"data_sha256": digest, "floors": floors,
-            "measured": {k: round(flat[k], 4) for k in GATED}}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.nlp", description=__doc__)
     parser.add_argument("--update", action="store_true", help="pin floors = measured - 0.01")
@@ -157,14 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     results = measure()
     print_table(results)
     flat, digest = flatten(results), data_hash()
-    baseline = json.loads(BASELINE.read_text("utf-8")) if BASELINE.exists() else {}
     if args.update:
-        baseline = json.loads(BASELINE.read_text("utf-8")) if BASELINE.exists() else {}
-        baseline["nlp"] = update(flat, digest, baseline.get("nlp", {}), args.allow_lower)
-        BASELINE.write_text(json.dumps(baseline, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        print(f"pinned {len(GATED)} floors under 'nlp' in {BASELINE}")
+        floors = gate.pin("nlp", flat, GATED, NOISE, args.allow_lower)
+        gate.save({**gate.load(), "nlp": {"data_sha256": digest, "floors": floors, "measured": {
+            k: round(flat[k], 4) for k in GATED}}})
+        print(f"pinned {len(GATED)} floors under 'nlp' in {gate.BASELINE}")
         return 0
-    problems = check(flat, digest, baseline.get("nlp", {}))
+    problems = gate.problems("nlp", flat, digest)
     for problem in problems:
         print("FAIL:", problem, file=sys.stderr)
     print(f"({time.perf_counter() - started:.0f} s)")
