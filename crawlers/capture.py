@@ -119,12 +119,16 @@ class WarcCapture:
         return prune(self.directory, days, now, keep=self._current)
 
 
-def read_capture(ref: CaptureRef) -> tuple[list[tuple[str, str]], bytes]:
-    """(HTTP headers, payload bytes) of the record at `ref`; CaptureError if it was altered."""
+def raw_record(ref: CaptureRef) -> bytes:
+    """The record's gzip member exactly as stored: a valid one-record .warc.gz on its own."""
     with open(ref.file, "rb") as stream:
         stream.seek(ref.offset)
-        member = io.BytesIO(stream.read(ref.length))
-    for record in ArchiveIterator(member):
+        return stream.read(ref.length)
+
+
+def read_capture(ref: CaptureRef) -> tuple[list[tuple[str, str]], bytes]:
+    """(HTTP headers, payload bytes) of the record at `ref`; CaptureError if it was altered."""
+    for record in ArchiveIterator(io.BytesIO(raw_record(ref))):
         if record.rec_type != "response":
             continue
         body = record.content_stream().read()
@@ -136,10 +140,7 @@ def read_capture(ref: CaptureRef) -> tuple[list[tuple[str, str]], bytes]:
 
 def record_info(ref: CaptureRef) -> dict[str, str]:
     """The WARC headers of the record at `ref` (URI, date, digests) for display/export."""
-    with open(ref.file, "rb") as stream:
-        stream.seek(ref.offset)
-        member = io.BytesIO(stream.read(ref.length))
-    for record in ArchiveIterator(member):
+    for record in ArchiveIterator(io.BytesIO(raw_record(ref))):
         return dict(record.rec_headers.headers)
     raise CaptureError(f"{ref.file}@{ref.offset}: no WARC record there")
 

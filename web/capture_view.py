@@ -21,7 +21,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-from crawlers.capture import SUFFIX, CaptureError, CaptureRef, read_capture, record_info
+from crawlers.capture import SUFFIX, CaptureError, CaptureRef, raw_record, read_capture, record_info
+from crawlers.charset import header_charset
 from crawlers.run import CAPTURE_DIR
 from langnghe.document import Capture, Document
 from web.deps import ctx, render
@@ -79,18 +80,6 @@ def _ref(request: Request, doc_id: str) -> tuple[Document, CaptureRef]:
     return doc, ref
 
 
-def _charset(headers: list[tuple[str, str]]) -> str:
-    for key, value in headers:
-        if key.lower() == "content-type" and "charset=" in value.lower():
-            name = value.lower().split("charset=", 1)[1].split(";")[0].strip().strip('"')
-            try:
-                "".encode(name)
-            except LookupError:
-                break
-            return name
-    return "utf-8"
-
-
 @router.get("/doc/{doc_id}/capture")
 def capture_page(request: Request, doc_id: str):
     doc, ref = _ref(request, doc_id)
@@ -99,7 +88,8 @@ def capture_page(request: Request, doc_id: str):
         warc = record_info(ref)
     except CaptureError as exc:
         raise HTTPException(409, f"Bản lưu không đọc được hoặc đã bị thay đổi: {exc}") from None
-    text = body[:VIEW_MAX_BYTES].decode(_charset(headers), errors="replace")
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), None)
+    text = body[:VIEW_MAX_BYTES].decode(header_charset(content_type) or "utf-8", errors="replace")
     return render(request, "capture.html", {
         "doc": doc, "headers": headers, "body": text, "truncated": len(body) > VIEW_MAX_BYTES,
         "size": len(body), "limit": VIEW_MAX_BYTES, "url": warc.get("WARC-Target-URI"),
@@ -109,9 +99,7 @@ def capture_page(request: Request, doc_id: str):
 @router.get("/doc/{doc_id}/capture.warc.gz")
 def capture_download(request: Request, doc_id: str):
     _, ref = _ref(request, doc_id)
-    with open(ref.file, "rb") as stream:
-        stream.seek(ref.offset)
-        data = stream.read(ref.length)
+    data = raw_record(ref)
     safe_id = "".join(ch for ch in doc_id if ch.isalnum() or ch in "-_")[:80] or "capture"
     return Response(data, media_type="application/warc", headers={
         "Content-Disposition": f'attachment; filename="{safe_id}{SUFFIX}"'})
