@@ -344,30 +344,18 @@ def category_text(doc, section) -> str | None:
     return text if text.strip() else None
 
 
-def batched(task: str) -> bool:
-    """Whether `task` is served by a transformers model (scored in batches)."""
+def transformer(task: str):
+    """The transformers model configured for `task` (nlp/transformers_backend.py: it scores
+    batches, `predict_many`), or None when the shipped linear model serves the task."""
     from nlp import transformers_backend
 
-    return task in transformers_backend.LABELS and transformers_backend.backend(task) is not None
-
-
-def predict_many(task: str, texts: list[str]) -> list[Label]:
-    """`predict` over a batch: the configured transformers model of the task when there is one
-    (nlp/transformers_backend.py), else the shipped linear model, text by text."""
-    from nlp import transformers_backend
-
-    model = transformers_backend.backend(task) if task in transformers_backend.LABELS else None
-    if model is not None:
-        return model.predict_many(texts)
-    return [predict(task, text) for text in texts]
+    return transformers_backend.backend(task) if task in transformers_backend.LABELS else None
 
 
 def check_backends() -> list[str]:
     """Load every configured transformers model now (BackendError with the reason if one cannot
     be used), so a misconfiguration stops the start, not each batch; returns the tasks served."""
-    from nlp import transformers_backend
-
-    return [task for task in transformers_backend.LABELS if transformers_backend.backend(task)]
+    return [task for task in TASKS if transformer(task)]
 
 
 # Per-document steps; the classifiers run after them (nlp.pipeline.classify_batch), each on the

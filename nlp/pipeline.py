@@ -112,20 +112,22 @@ def classify_batch(pairs: list[tuple[Document, NlpSection]]) -> None:
     n-grams are then computed once for its five models). A task served by a transformers
     model scores the whole batch at once; if that fails, text by text, so only the document at
     fault records the error."""
-    batched = [(task, text_of) for task, text_of in classify.CLASSIFIERS if classify.batched(task)]
+    models = {task: m for task, _ in classify.CLASSIFIERS if (m := classify.transformer(task))}
     for doc, section in pairs:
         for task, text_of in classify.CLASSIFIERS:
-            if (task, text_of) not in batched:
+            if task not in models:
                 text = _run(task, doc, section, text_of, doc, section)
                 if text:
                     setattr(section, task, _run(task, doc, section, classify.predict, task, text))
-    for task, text_of in batched:
+    for task, text_of in classify.CLASSIFIERS:
+        if task not in models:
+            continue
         todo = [(doc, section, text) for doc, section in pairs
                 if (text := _run(task, doc, section, text_of, doc, section))]
         try:
-            labels = classify.predict_many(task, [text for _, _, text in todo])
+            labels = models[task].predict_many([text for _, _, text in todo])
         except Exception:
-            labels = [(_run(task, doc, section, classify.predict_many, task, [text]) or [None])[0]
+            labels = [(_run(task, doc, section, models[task].predict_many, [text]) or [None])[0]
                       for doc, section, text in todo]
         for (_, section, _), label in zip(todo, labels, strict=True):
             setattr(section, task, label)

@@ -35,8 +35,7 @@ ENV = {task: f"LANGNGHE_{task.upper()}_MODEL" for task in LABELS}
 BATCH_ENV = "LANGNGHE_TRANSFORMERS_BATCH"
 DEFAULT_BATCH = 16  # texts per forward pass: fills a CPU's vector units without large padding
 MAX_TOKENS = 256  # PhoBERT-style models take 256 positions; an article's opening decides
-ALIASES = {"neg": "negative", "neu": "neutral", "pos": "positive", "non-toxic": "clean",
-           "offensive": "offensive", "hate": "hate", "clean": "clean"}
+ALIASES = {"neg": "negative", "neu": "neutral", "pos": "positive", "non-toxic": "clean"}
 
 
 class BackendError(RuntimeError):

@@ -201,7 +201,7 @@ def merge_config(base: AlertsConfig, db_path: str | Path | None) -> AlertsConfig
 
     A web group on Telegram or webhook with no such channel in the YAML gets the channel with
     its defaults (token and format from the environment / defaults of alerts.config)."""
-    if db_path is None or not Path(db_path).exists():
+    if db_path is None:
         return base
     taken = {g.name for g in base.groups}
     extra: list[Group] = []
