@@ -18,7 +18,18 @@ from __future__ import annotations
 
 import re
 
-from langnghe.query import FILTER_FIELDS, And, Filter, MatchAll, Node, Not, Or, QueryError, Term
+from langnghe.query import (
+    FILTER_FIELDS,
+    And,
+    Filter,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    terms,
+)
 from langnghe.vietnamese import fold, match_key
 from store.fields import TEXT_FIELDS, keyword_key
 
@@ -161,8 +172,4 @@ def _pure_text(node: Node) -> bool:
 
 def _has_diacritics(node: Node) -> bool:
     """Whether any positive word was typed with diacritics (then the person meant them)."""
-    if isinstance(node, Term):
-        return any(e != f for e, f in _word_pairs(node))
-    if isinstance(node, (And, Or)):
-        return any(_has_diacritics(c) for c in node.children)
-    return False
+    return any(e != f for term in terms(node) for e, f in _word_pairs(term))

@@ -17,7 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from langnghe.query import FILTER_FIELDS, And, Filter, MatchAll, Node, Not, Or, QueryError, Term
+from langnghe.query import (
+    FILTER_FIELDS,
+    And,
+    Filter,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    QueryError,
+    Term,
+    terms,
+)
 from store.fields import keyword_key
 
 EXACT_COLUMNS = {None: "{title lead text}", "title": "{title}", "lead": "{lead}", "text": "{text}"}
@@ -109,11 +120,7 @@ def _tier(node: Node) -> str:
 
 def _has_diacritics(node: Node) -> bool:
     """Whether any positive word was typed with diacritics (then the person meant them)."""
-    if isinstance(node, Term):
-        return any(e != f for e, f in _word_pairs(node))
-    if isinstance(node, (And, Or)):
-        return any(_has_diacritics(c) for c in node.children)
-    return False
+    return any(e != f for term in terms(node) for e, f in _word_pairs(term))
 
 
 def _word_pairs(term: Term) -> list[tuple[str, str]]:
