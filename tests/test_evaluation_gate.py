@@ -1,4 +1,4 @@
-"""The baseline gate of the evaluation scripts (evaluation/gate.py) on a baseline file of its own."""
+"""The baseline gate of the evaluation scripts (evaluation/gate.py), on a baseline of its own."""
 
 import json
 

@@ -12,8 +12,8 @@ import pytest
 from langnghe.document import NlpSection
 from langnghe.query import QueryError
 from nlp.entities import extract
-from store.fields import keyword_values
 from store.base import Store
+from store.fields import keyword_values
 from tests.paths import DATA
 from tests.store.conftest import make_doc
 
