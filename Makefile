@@ -30,7 +30,8 @@ run: install            ## run the engine on the embedded default (SQLite), web 
 demo: install           ## run the engine offline on the built-in demo corpus
 	$(BIN)/langnghe demo $(ARGS)
 
-test: install $(TORCH_STAMP)  ## the whole test suite
+test: install $(TORCH_STAMP)  ## lint, then the whole test suite
+	$(BIN)/ruff check .
 	bash scripts/test.sh $(ARGS)
 
 eval: install           ## quality numbers; fails below the floors in evaluation/baseline.json
