@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from alerts.detector import DetectorParams, detect, moving_zscore
-from evaluation.doc_times import press_rate, press_series, press_times
+from evaluation.doc_times import PressLaw, press_times
 from langnghe.document import VN_TZ
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nab-realtweets"
@@ -169,21 +169,22 @@ def provincial_series(path: Path, per_day: float,
     return times[:n * k:k], thinned[:n * k].reshape(n, k).sum(axis=1).astype(float)
 
 
-def burst_size(counts: np.ndarray, i: int, per_day: int) -> float:
-    """Items to add at bucket i: at least 8, and enough for the bucket to hold 5x its seasonal rate.
-
-    The seasonal rate is the mean of the same quarter hour (+-1 bucket for timing jitter) over the
-    previous seven days, i.e. every weekday once.
-    """
+def seasonal_rate(counts: np.ndarray, i: int, per_day: int) -> float:
+    """Bucket i's usual rate when no law is known: the mean of the same quarter hour (+-1 bucket
+    for timing jitter) over the previous seven days, i.e. every weekday once."""
     lags = [i - d * per_day for d in range(1, 8)]
-    seasonal = float(np.mean([counts[j - 1:j + 2].mean() for j in lags]))
-    return float(max(8.0, math.ceil(5 * seasonal - counts[i])))
+    return float(np.mean([counts[j - 1:j + 2].mean() for j in lags]))
+
+
+def burst_size(seasonal: float, count: float) -> float:
+    """Items to add to a bucket: at least 8, and enough for it to hold 5x its seasonal rate."""
+    return float(max(8.0, math.ceil(5 * seasonal - count)))
 
 
 def _inject(times, counts, windows, rng, rate: np.ndarray | None = None
             ) -> tuple[np.ndarray, list[int]]:
-    """Bursts every BURST_EVERY (+ up to a day), sized by burst_size, or against `rate` (the
-    known per-bucket rate of a day, for series drawn from a known law) when given.
+    """Bursts every BURST_EVERY (+ up to a day), sized by burst_size against `rate` (the known
+    per-bucket rate of a day, for series drawn from a known law) or else seasonal_rate.
 
     A burst never lands within half an hour of the same time of day one day or one week after an
     earlier one: that would be a repeat, which the issue asks the detector to doubt (confirmation
@@ -200,10 +201,8 @@ def _inject(times, counts, windows, rng, rate: np.ndarray | None = None
             i += 4
         if i >= len(counts) or any(a <= times[i] <= b for a, b in blocked):
             continue
-        if rate is None:
-            out[i] += burst_size(counts, i, per_day)
-        else:
-            out[i] += max(8.0, math.ceil(5 * rate[i % per_day] - counts[i]))
+        usual = seasonal_rate(counts, i, per_day) if rate is None else float(rate[i % per_day])
+        out[i] += burst_size(usual, counts[i])
         bursts.append(i)
     return out, bursts
 
@@ -281,11 +280,12 @@ def evaluate_documents(seed: int = SEED) -> dict:
     """Series from real Vietnamese press publication times (evaluation.doc_times), with bursts."""
     rng = np.random.default_rng(seed)
     real = press_times()
+    law = PressLaw.of(real)
     tally = _Tally(PROVINCE_PER_DAY)
-    rates = {volume: press_rate(real, volume) for volume in PROVINCE_PER_DAY}
+    rates = {volume: law.rate(volume) for volume in PROVINCE_PER_DAY}
     for _ in range(DOC_TOPICS):
         for volume in PROVINCE_PER_DAY:
-            times, counts = press_series(real, volume, DOC_DAYS, DOC_START, rng)
+            times, counts = law.series(volume, DOC_DAYS, DOC_START, rng)
             tally.add(times, counts, [], volume, rng, rates[volume])
     report = tally.report()
     report["real_publication_times"] = len(real)

@@ -30,11 +30,11 @@ def test_bandwidth_follows_how_spread_the_times_are():
     assert doc_times.bandwidth(clustered) < 30 < doc_times.bandwidth(spread)
 
 
-def test_press_rate_is_the_law_press_series_draws_from():
-    times = doc_times.press_times(WEB)
-    rate = doc_times.press_rate(times, 30.0)
+def test_press_rate_is_the_law_the_series_are_drawn_from():
+    law = doc_times.PressLaw.of(doc_times.press_times(WEB))
+    rate = law.rate(30.0)
     assert rate.shape == (96,) and rate.sum() == pytest.approx(30.0)
-    stamps, counts = doc_times.press_series(times, 30.0, 400, START, np.random.default_rng(7))
+    stamps, counts = law.series(30.0, 400, START, np.random.default_rng(7))
     assert len(stamps) == counts.size == 400 * 96 and stamps[96] == START + timedelta(days=1)
     by_slot = counts.reshape(400, 96).mean(axis=0)
     assert np.abs(by_slot - rate).max() < 0.2  # 400 days: sd of a slot mean <= ~0.06
@@ -42,6 +42,6 @@ def test_press_rate_is_the_law_press_series_draws_from():
     assert hourly[3:5].sum() < hourly[7:9].sum() / 4  # quiet small hours, busy morning
 
 
-def test_press_series_without_times_is_a_clear_error():
+def test_press_law_without_times_is_a_clear_error():
     with pytest.raises(ValueError, match="no real publication times"):
-        doc_times.press_series([], 30.0, 7, START, np.random.default_rng(1))
+        doc_times.PressLaw.of([])
