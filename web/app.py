@@ -139,10 +139,11 @@ def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
         if not expected or not secrets.compare_digest(expected, csrf):
             raise HTTPException(403, "Biểu mẫu đăng nhập hết hạn: hãy tải lại trang")
         client = request.client.host if request.client else "?"
+        username = auth.normalize_username(username)
         if auth.locked(web_db, username, client):
             return _login_error(request, next, "Sai mật khẩu quá nhiều lần: hãy thử lại sau "
                                 "15 phút", 429)
-        found = auth.authenticate(web_db, username.strip(), password, client)
+        found = auth.authenticate(web_db, username, password, client)
         if found is None:
             return _login_error(request, next, "Sai tên đăng nhập hoặc mật khẩu", 401)
         token, _ = auth.start_session(web_db, found)

@@ -18,6 +18,7 @@ import hmac
 import secrets
 import sqlite3
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,15 @@ class User:
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
+
+
+def normalize_username(raw: str) -> str:
+    """The one spelling of a user name: NFC, surrounding spaces removed, case folded.
+
+    Applied once where a name enters (the login form, the admin's forms, the CLI); the login
+    lock, authentication and account changes all use the result, so " Admin" and "admin" are one
+    account with one lock."""
+    return unicodedata.normalize("NFC", raw).strip().casefold()
 
 
 def hash_password(password: str) -> str:
@@ -119,7 +129,7 @@ def list_users(db_path: str | Path) -> list[dict]:
 
 
 def _throttle_keys(username: str, client: str) -> tuple[str, str]:
-    return f"user:{username.lower()}", f"ip:{client}"
+    return f"user:{username}", f"ip:{client}"
 
 
 def locked(db_path: str | Path, username: str, client: str) -> bool:

@@ -359,7 +359,8 @@ def create_user(request: Request, username: str = Form(""), password: str = Form
                 role: str = Form("viewer"), _: None = CSRF,
                 who: User = Depends(require("admin"))):
     try:
-        auth.create_user(ctx(request).web_db, username.strip(), password, role, who.username)
+        auth.create_user(ctx(request).web_db, auth.normalize_username(username), password, role,
+                         who.username)
     except auth.AuthError as exc:
         raise HTTPException(400, str(exc)) from None
     return _back("/admin/users")

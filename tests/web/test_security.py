@@ -156,3 +156,18 @@ def test_passwords_are_stored_as_scrypt_hashes_and_short_ones_refused(tmp_path):
         assert "10" in str(exc)
     else:
         raise AssertionError("a 4-character password was accepted")
+
+
+def test_login_lock_holds_whatever_spaces_case_or_unicode_form_the_name_is_typed_in(app):
+    c = TestClient(app)
+    for _ in range(auth.MAX_FAILURES):
+        assert login(c, "viewer", "sai-mat-khau-roi").status_code == 401
+    for variant in ("viewer", " viewer", " " * 30 + "viewer", "viewer\t", "VIEWER", "Viewer  "):
+        locked = login(TestClient(app), variant)  # the right password, a fresh client each time
+        assert locked.status_code == 429, repr(variant)
+
+
+def test_login_accepts_the_name_typed_with_spaces_or_capitals(app):
+    assert login(TestClient(app), "  Analyst ").status_code == 303
+    # NFD (combining marks, as some keyboards send) and NFC spell one name
+    assert auth.normalize_username("Thu\u0309y ") == auth.normalize_username("thủy")
