@@ -27,6 +27,7 @@ from nlp.transformers_backend import BackendError
 from nlp.watch import TopicError
 
 DEFAULT_PORT = 8080
+LOOPBACK_PROXIES = "127.0.0.1,::1"  # a reverse proxy on the same machine (uvicorn's default)
 
 # Commands owned by a stage's own module, which parses its own arguments: (words) -> module:func.
 PASSTHROUGH: dict[tuple[str, ...], str] = {
@@ -84,6 +85,16 @@ def _alerts_arg(p: argparse.ArgumentParser) -> None:
                    help="alerts configuration (YAML); alerting is off when the file is absent")
 
 
+def _web_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--forwarded-allow-ips",
+                   default=os.environ.get("LANGNGHE_FORWARDED_ALLOW_IPS", LOOPBACK_PROXIES),
+                   help="reverse proxies whose X-Forwarded-For is believed: comma-separated "
+                        "addresses or networks ($LANGNGHE_FORWARDED_ALLOW_IPS; default "
+                        f"{LOOPBACK_PROXIES})")
+
+
 def load_host_map(path: Path | None) -> dict[str, str] | None:
     if path is None:
         return None
@@ -110,8 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sources_arg(run)
     _watch_arg(run)
     _alerts_arg(run)
-    run.add_argument("--port", type=int, default=DEFAULT_PORT)
-    run.add_argument("--host", default="127.0.0.1")
+    _web_arg(run)
     run.add_argument("--interval", type=float, default=60, help="seconds between cycles")
     run.add_argument("--no-web", action="store_true", help="run cycles only")
     run.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
@@ -123,15 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     _sources_arg(web)
     _watch_arg(web)
     _alerts_arg(web)
-    web.add_argument("--port", type=int, default=DEFAULT_PORT)
-    web.add_argument("--host", default="127.0.0.1")
+    _web_arg(web)
 
     demo = sub.add_parser("demo", help="run the engine offline on the built-in demo corpus")
     _home_arg(demo)
     _watch_arg(demo)
     _alerts_arg(demo)
-    demo.add_argument("--port", type=int, default=DEFAULT_PORT)
-    demo.add_argument("--host", default="127.0.0.1")
+    _web_arg(demo)
     demo.add_argument("--interval", type=float, default=20, help="seconds between cycles")
     demo.add_argument("--release-every", type=float, default=30,
                       help="seconds between newly published demo articles")

@@ -1,4 +1,12 @@
-"""`langnghe run` and `langnghe demo`: the engine's cycle thread plus the web app in one process."""
+"""`langnghe run` and `langnghe demo`: the engine's cycle thread plus the web app in one process.
+
+Behind a reverse proxy every connection comes from the proxy's address, so the per-address login
+lock (web.auth) would lock every user out at once. The client address is therefore read from
+X-Forwarded-For, but only on connections from the addresses or networks named in
+`--forwarded-allow-ips` / $LANGNGHE_FORWARDED_ALLOW_IPS (uvicorn's forwarded-allow-ips; default
+loopback only, for a proxy on the same machine). From anyone else the header is ignored: a
+client cannot choose its own address. docs/deploy.md, "Trusted proxies".
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,14 @@ from runner.cli import load_host_map, open_home_store
 from runner.engine import Engine
 from runner.users_cli import ensure_first_admin
 from web.app import create_app, recipients
+
+
+def web_server(app, host: str, port: int, forwarded_allow_ips: str) -> uvicorn.Server:
+    """The uvicorn server of the web app; X-Forwarded-For/-Proto are believed only from
+    `forwarded_allow_ips` (comma-separated addresses or networks, e.g. "172.30.0.0/24")."""
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                         proxy_headers=True,
+                                         forwarded_allow_ips=forwarded_allow_ips))
 
 
 def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) -> int:
@@ -80,7 +96,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
         engine.start()
     print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        web_server(app, args.host, args.port, args.forwarded_allow_ips).run()
     finally:
         engine.stop()
         if replay:
