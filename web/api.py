@@ -21,12 +21,14 @@ from nlp.domains import DOMAINS
 from store.base import Filters
 from web import corrections, overview, topics
 from web.auth import User
-from web.deps import ctx, require
+from web.deps import VIEWER, ctx, require
 from web.manage import open_alerts
 from web.pages import FACETS, export_response, parse_day
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 MAX_LIMIT = 200  # bound API page size: a page of 200 full documents is ~2 MB
+RESULT_WINDOW = 10_000  # hits reachable by paging: Elasticsearch's index.max_result_window
+MAX_OFFSET = RESULT_WINDOW - MAX_LIMIT  # so offset + limit never leaves the window
 PREVIEW_HITS = 5  # documents shown under the topic editor while typing
 
 
@@ -48,13 +50,22 @@ def _query(q: str, request: Request) -> str:
     return build_query(q, extra)
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[VIEWER])
 def api_search(request: Request, q: str = "", source: str | None = None, kind: str | None = None,
                sentiment: str | None = None, domain: str | None = None,
                topic: str | None = None, entity: str | None = None,
                since: str | None = None, until: str | None = None, sort: str = "relevance",
-               limit: int = Query(20, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0)):
-    """Search with the query language; source/kind take comma-separated lists."""
+               limit: int = Query(20, ge=1, le=MAX_LIMIT),
+               offset: int = Query(0, ge=0, le=MAX_OFFSET, description=(
+                   f"Hits to skip, at most {MAX_OFFSET}: paging reaches the first "
+                   f"{RESULT_WINDOW} hits of a query (the web page's limit too). A whole result "
+                   "set is the analyst's streamed export, /api/v1/export.{fmt}."))):
+    """Search with the query language; source/kind take comma-separated lists.
+
+    Paging is for reading, not for copying the corpus out: `offset` stops at MAX_OFFSET, so any
+    role can read the first RESULT_WINDOW hits of a query, and only analysts take a whole
+    result set (export). The bound is also the point past which Elasticsearch refuses to page.
+    """
     if sort not in ("relevance", "newest", "oldest"):
         raise HTTPException(400, "'sort' phải là relevance, newest hoặc oldest")
     filters = Filters(since=parse_day(since, "since"), until=parse_day(until, "until"),
@@ -78,7 +89,7 @@ def api_export(request: Request, fmt: str, q: str = "", since: str | None = None
     return export_response(request, fmt, q, since, until)
 
 
-@router.get("/documents/{doc_id}")
+@router.get("/documents/{doc_id}", dependencies=[VIEWER])
 def api_document(request: Request, doc_id: str):
     doc = ctx(request).store.get(doc_id)
     if doc is None:
@@ -109,7 +120,7 @@ def series(data: dict[str, list]) -> dict[str, list]:
     return {k: [[t.isoformat(), n] for t, n in v] for k, v in data.items()}
 
 
-@router.get("/overview")
+@router.get("/overview", dependencies=[VIEWER])
 def api_overview(request: Request, range: str = "7d", since: str | None = None,
                  until: str | None = None):
     c = ctx(request)
@@ -127,7 +138,7 @@ def api_overview(request: Request, range: str = "7d", since: str | None = None,
             "sources": overview.health_summary(c.health())}
 
 
-@router.get("/topics")
+@router.get("/topics", dependencies=[VIEWER])
 def api_topics(request: Request):
     return {"topics": topics.list_topics(ctx(request).web_db)}
 
@@ -148,7 +159,7 @@ def api_save_topic(request: Request, body: TopicBody, who: User = Depends(requir
     return {"id": item.id, "name": item.name, "query": item.query}
 
 
-@router.get("/topics/preview")
+@router.get("/topics/preview", dependencies=[VIEWER])
 def api_topic_preview(request: Request, q: str = ""):
     """What a topic query would match now: count, a few newest documents, expansion hints."""
     if not q.strip():
@@ -164,20 +175,20 @@ def api_topic_preview(request: Request, q: str = ""):
                       if h.doc.published_at else None} for h in result.hits]}
 
 
-@router.get("/sources")
+@router.get("/sources", dependencies=[VIEWER])
 def api_sources(request: Request):
     c = ctx(request)
     return {"sources": [_health_json(h) for h in c.health()],
             "status": c.status() if c.status else {}}
 
 
-@router.get("/status")
+@router.get("/status", dependencies=[VIEWER])
 def api_status(request: Request):
     c = ctx(request)
     return {"documents": c.store.count(), **(c.status() if c.status else {})}
 
 
-@router.get("/alerts")
+@router.get("/alerts", dependencies=[VIEWER])
 def api_alerts(request: Request):
     return {"alerts": [a.to_dict() for a in open_alerts(ctx(request))]}
 
@@ -245,7 +256,7 @@ def api_save_alert_group(request: Request, body: RecipientGroupBody,
     return next(_group_json(g) for g in recipients.list_groups(db_path) if g.name == group.name)
 
 
-@router.get("/me")
+@router.get("/me", dependencies=[VIEWER])
 def api_me(request: Request):
     me = request.state.user
     return {"username": me.username, "role": me.role}

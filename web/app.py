@@ -6,8 +6,10 @@ inline SVG drawn on the server (web/charts.py). Pages: web/pages.py (overview, s
 document), web/capture_view.py (a document's evidence capture), web/manage.py (topics, alerts
 and recipient groups, reports, sources, users); JSON: web/api.py.
 
-Access: every path needs a signed-in user except /login, /static and the signed alert
-acknowledgement link. Browsers sign in with a session cookie; scripts with a per-user API token
+Access: every route states its role (web.deps: viewer, analyst, admin, or public by name — the
+login form, the acknowledge confirmation of alert links, /health, /static); a request without a
+signed-in user reaches only the public ones, and the app refuses to start with a route that
+states no role. Browsers sign in with a session cookie; scripts with a per-user API token
 (`Authorization: Bearer ln_…`). The JSON API accepts both: the cookie so the dashboard's own
 script can call it (same origin; a POST with the cookie also needs the X-CSRF-Token header), the
 token for everything else (no cookie, so no CSRF).
@@ -21,21 +23,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Mount
 
 from langnghe.document import Document
 from store.base import Store
 from web import auth, db
-from web.deps import HERE, Ctx, make_templates, render
+from web.deps import HERE, VIEWER, Ctx, check_roles, make_templates, public, render
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 SESSION_COOKIE = "ln_session"
 LOGIN_COOKIE = "ln_login"  # pre-session CSRF token of the login form (double submit)
-PUBLIC_PATHS = ("/login", "/alerts/ack")
-PUBLIC_PREFIXES = ("/static/",)
+OPENAPI_URL = "/api/v1/openapi.json"
 
 
 def doc_json(doc: Document) -> dict[str, Any]:
@@ -61,8 +63,9 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     from web import api, capture_view, manage, pages
 
     db.setup(web_db)
+    # openapi_url=None: the schema is served by a route of ours, which states its role
     app = FastAPI(title="Lắng Nghe", version="0.2.0", docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json")
+                  openapi_url=None)
     app.state.ctx = Ctx(store=store, web_db=Path(web_db), templates=make_templates(demo),
                         health=health or (lambda: []), status=status, alerts_db=alerts_db,
                         alerts_secret=alerts_secret, outlet_types=outlet_types or {},
@@ -71,13 +74,28 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     app.state.capture_dir = Path(capture_dir or Path(web_db).resolve().parent
                                  / capture_view.CAPTURE_DIR)
     capture_view.install(app.state.ctx.templates, app.state.capture_dir)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    static = Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static")
+    static.role = "public:static"  # the login page needs its stylesheet
+    app.router.routes.append(static)
     _add_middleware(app, Path(web_db))
     _add_login(app, Path(web_db), secure_cookies)
+    _add_service_routes(app)
     for module in (pages, manage, capture_view, api):
         app.include_router(module.router)
     _add_error_pages(app)
+    app.state.public = check_roles(app.routes)
     return app
+
+
+def _add_service_routes(app: FastAPI) -> None:
+    @app.get("/health", include_in_schema=False, dependencies=[Depends(public("health"))])
+    def health():
+        """For container health checks: the process serves requests (says nothing else)."""
+        return {"status": "ok"}
+
+    @app.get(OPENAPI_URL, include_in_schema=False, dependencies=[VIEWER])
+    def openapi():
+        return JSONResponse(app.openapi())
 
 
 def _identify(request: Request, web_db: Path) -> None:
@@ -99,7 +117,7 @@ def _add_middleware(app: FastAPI, web_db: Path) -> None:
     async def guard(request: Request, call_next):
         path = request.url.path
         _identify(request, web_db)
-        public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+        public = any(regex.match(path) for regex in request.app.state.public)
         if request.state.user is None and not public:
             if path.startswith("/api/"):
                 response = JSONResponse({"error": "Cần đăng nhập hoặc API token (Authorization: "
@@ -122,7 +140,9 @@ def _safe_next(target: str) -> str:
 
 
 def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
-    @app.get("/login", include_in_schema=False)
+    anyone = [Depends(public("login"))]
+
+    @app.get("/login", include_in_schema=False, dependencies=anyone)
     def login_page(request: Request, next: str = "/"):
         # reuse a live token: a second tab (or the favicon's redirect here) must not invalidate
         # the form already on screen
@@ -132,7 +152,7 @@ def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
                             max_age=3600)
         return response
 
-    @app.post("/login", include_in_schema=False)
+    @app.post("/login", include_in_schema=False, dependencies=anyone)
     def login(request: Request, username: str = Form(""), password: str = Form(""),
               csrf: str = Form(""), next: str = Form("/")):
         expected = request.cookies.get(LOGIN_COOKIE, "")
@@ -153,7 +173,7 @@ def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
         response.delete_cookie(LOGIN_COOKIE)
         return response
 
-    @app.post("/logout", include_in_schema=False)
+    @app.post("/logout", include_in_schema=False, dependencies=[VIEWER])
     def logout(request: Request, csrf: str = Form("")):
         if request.state.via == "session" and secrets.compare_digest(csrf, request.state.csrf):
             auth.end_session(web_db, request.cookies[SESSION_COOKIE])

@@ -25,7 +25,7 @@ from crawlers.capture import SUFFIX, CaptureError, CaptureRef, raw_record, read_
 from crawlers.charset import header_charset
 from crawlers.run import CAPTURE_DIR
 from langnghe.document import Capture, Document
-from web.deps import ctx, render
+from web.deps import VIEWER, ctx, render
 
 router = APIRouter(include_in_schema=False)
 VIEW_MAX_BYTES = 256 * 1024  # a long article page is ~100-200 KB of HTML; more is not read
@@ -80,7 +80,7 @@ def _ref(request: Request, doc_id: str) -> tuple[Document, CaptureRef]:
     return doc, ref
 
 
-@router.get("/doc/{doc_id}/capture")
+@router.get("/doc/{doc_id}/capture", dependencies=[VIEWER])
 def capture_page(request: Request, doc_id: str):
     doc, ref = _ref(request, doc_id)
     try:
@@ -96,7 +96,7 @@ def capture_page(request: Request, doc_id: str):
         "date": warc.get("WARC-Date"), "sha256": ref.sha256})
 
 
-@router.get("/doc/{doc_id}/capture.warc.gz")
+@router.get("/doc/{doc_id}/capture.warc.gz", dependencies=[VIEWER])
 def capture_download(request: Request, doc_id: str):
     _, ref = _ref(request, doc_id)
     data = raw_record(ref)

@@ -1,21 +1,32 @@
-"""What every route needs: the app's context, the signed-in user, role checks, CSRF, rendering."""
+"""What every route needs: the app's context, the signed-in user, role checks, CSRF, rendering.
+
+Every route states who may call it, on the route itself: a role dependency — `require("viewer")`,
+`require("analyst")`, `require("admin")` (each role includes the ones before it) — or
+`public(name)` for the few pages anyone may open, each named for why: the login form, the
+acknowledge confirmation of alert links, the health check, the static files. `role_of(route)`
+reads it back; web.app refuses to build an app with a route that states none, and lets a
+request without a signed-in user through only to the public routes.
+"""
 
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, Form, HTTPException, Request
+from fastapi.routing import iter_route_contexts
 from fastapi.templating import Jinja2Templates
 
 from langnghe.document import VN_TZ
 from store.base import Store
 from web import labels
-from web.auth import User
+from web.auth import ROLES, User
 
 HERE = Path(__file__).resolve().parent
 
@@ -46,14 +57,66 @@ def user(request: Request) -> User:
     return found
 
 
+PUBLIC = ("login", "acknowledge", "health", "static")  # why a route may be called signed out
+
+
+@cache
 def require(role: str) -> Callable[[Request], User]:
     """Dependency: the signed-in user when their role includes `role`, else 403."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {ROLES}, got {role!r}")
+
     def check(request: Request) -> User:
         who = user(request)
         if not who.can(role):
             raise HTTPException(403, f"Cần quyền {labels.ROLE_VI[role]} để làm việc này")
         return who
+    check.role = role
     return check
+
+
+@cache
+def public(name: str) -> Callable[[], None]:
+    """Dependency of a route anyone may call, signed in or not; `name` says which of PUBLIC."""
+    if name not in PUBLIC:
+        raise ValueError(f"public routes are {PUBLIC}, got {name!r}")
+
+    def open_to_all() -> None:
+        return None
+    open_to_all.role = f"public:{name}"
+    return open_to_all
+
+
+VIEWER, ANALYST, ADMIN = (Depends(require(r)) for r in ROLES)
+
+
+def app_routes(routes: Iterable) -> list:
+    """Every route of an app, the included routers' ones with their full path (RouteContext:
+    .path, .methods, .path_regex, .dependant)."""
+    return list(iter_route_contexts(list(routes)))
+
+
+def role_of(route) -> str | None:
+    """The role a route states: "viewer" | "analyst" | "admin" | "public:<name>"; None when it
+    states none, or more than one."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is not None:
+        found = {getattr(d.call, "role", None) for d in dependant.dependencies} - {None}
+    else:  # a mount (static files) carries it as an attribute
+        found = {getattr(route, "role", None)} - {None}
+    return found.pop() if len(found) == 1 else None
+
+
+def check_roles(routes: Iterable) -> list[re.Pattern]:
+    """The path patterns of the public routes; RuntimeError naming every route that states no
+    role (or several)."""
+    every = app_routes(routes)
+    missing = [f"{','.join(sorted(r.methods or ['*']))} {r.path}"
+               for r in every if role_of(r) is None]
+    if missing:
+        raise RuntimeError("routes without exactly one role (web.deps.require / public): "
+                           + "; ".join(missing))
+    return [r.path_regex for r in every if role_of(r).startswith("public:")]
 
 
 def check_csrf(request: Request, csrf: str = Form("")) -> None:

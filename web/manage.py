@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from langnghe.document import VN_TZ
 from web import auth, charts, db, overview, recipients, sources_admin, topics
 from web.auth import User
-from web.deps import CSRF, Ctx, ctx, render, require
+from web.deps import CSRF, VIEWER, Ctx, ctx, public, render, require
 from web.labels import OUTLET_VI, SENTIMENT_VI
 from web.parallel import gather
 
@@ -52,7 +52,7 @@ def _back(path: str):
 
 # ---- watch topics ---------------------------------------------------------------------------
 
-@router.get("/topics")
+@router.get("/topics", dependencies=[VIEWER])
 def topics_page(request: Request, edit: str | None = None):
     c = ctx(request)
     rows = topics.list_topics(c.web_db)
@@ -75,7 +75,7 @@ def save_topic(request: Request, id: str = Form(""), name: str = Form(""), query
     return _back(f"/topics/{item.id}")
 
 
-@router.get("/topics/{tid}")
+@router.get("/topics/{tid}", dependencies=[VIEWER])
 def topic_page(request: Request, tid: str, range: str = "7d"):
     c = ctx(request)
     row = next((r for r in topics.list_topics(c.web_db) if r["id"] == tid), None)
@@ -125,7 +125,7 @@ def mute_topic(request: Request, tid: str, period: str = Form(...), _: None = CS
 
 # ---- alerts ---------------------------------------------------------------------------------
 
-@router.get("/alerts")
+@router.get("/alerts", dependencies=[VIEWER])
 def alerts_page(request: Request):
     c = ctx(request)
     return render(request, "alerts.html", {"rows": open_alerts(c),
@@ -133,7 +133,7 @@ def alerts_page(request: Request):
                                            "recipients": c.recipients()})
 
 
-@router.get("/alerts/ack")
+@router.get("/alerts/ack", dependencies=[Depends(public("acknowledge"))])
 def alerts_ack(request: Request, alert: str, by: str, token: str):
     """The signed link sent in alert messages: works without signing in."""
     from alerts.ack import acknowledge_with_token
@@ -152,7 +152,7 @@ def alerts_ack(request: Request, alert: str, by: str, token: str):
     return render(request, "error.html", {"message": f"Đã ghi nhận: {by} đã tiếp nhận cảnh báo."})
 
 
-@router.get("/alerts/{alert_id}")
+@router.get("/alerts/{alert_id}", dependencies=[VIEWER])
 def alert_page(request: Request, alert_id: str):
     outbox = _outbox(ctx(request))
     if outbox is None:
@@ -266,7 +266,7 @@ def _digest(c: Ctx) -> dict:
     return data
 
 
-@router.get("/reports")
+@router.get("/reports", dependencies=[VIEWER])
 def digest_page(request: Request):
     c = ctx(request)
     return render(request, "reports.html", {"d": _digest(c),
@@ -292,7 +292,7 @@ def report_data(c: Ctx, since: str, until: str, topic: str) -> dict:
             "stories": overview.top_stories(c.store, p, summary.counts["story"])}
 
 
-@router.get("/reports/print")
+@router.get("/reports/print", dependencies=[VIEWER])
 def print_report(request: Request, since: str = "", until: str = "", topic: str = ""):
     data = report_data(ctx(request), since, until, topic)
     volume = charts.line_chart({"Số tin": data["histogram"]}, "Số tin", hourly=data["p"].hourly)
@@ -315,7 +315,7 @@ def pdf_report(request: Request, since: str = "", until: str = "", topic: str = 
 
 # ---- sources --------------------------------------------------------------------------------
 
-@router.get("/sources")
+@router.get("/sources", dependencies=[VIEWER])
 def sources_page(request: Request):
     c = ctx(request)
     overrides = sources_admin.source_overrides(c.web_db)
@@ -376,12 +376,12 @@ def update_user(request: Request, username: str, role: str = Form(...),
     return _back("/admin/users")
 
 
-@router.get("/account")
+@router.get("/account", dependencies=[VIEWER])
 def account_page(request: Request):
     return render(request, "account.html", {})
 
 
-@router.post("/account/token")
+@router.post("/account/token", dependencies=[VIEWER])
 def new_token(request: Request, label: str = Form("api"), _: None = CSRF):
     me = request.state.user
     token = auth.create_api_token(ctx(request).web_db, me.username, label.strip()[:64], me.username)

@@ -16,7 +16,7 @@ from nlp.domains import DOMAINS
 from store.base import Filters, SearchResult
 from web import charts, corrections, export, overview
 from web.auth import User
-from web.deps import CSRF, ctx, render, require
+from web.deps import CSRF, VIEWER, ctx, render, require
 from web.labels import FACET_VI, KIND_VI, OUTLET_VI, SENTIMENT_VI
 from web.parallel import gather
 
@@ -53,7 +53,7 @@ def search_filters(since: str | None, until: str | None) -> Filters:
 
 # ---- overview -------------------------------------------------------------------------------
 
-@router.get("/")
+@router.get("/", dependencies=[VIEWER])
 def overview_page(request: Request, range: str = "7d", since: str | None = None,
                   until: str | None = None, q: str | None = None):
     if q is not None:  # old search links (/?q=…) keep working
@@ -105,7 +105,7 @@ def facet_calls(c, query: str, filters: Filters,
             for name in FACETS}
 
 
-@router.get("/search")
+@router.get("/search", dependencies=[VIEWER])
 def search_page(request: Request, q: str = "", since: str | None = None,
                 until: str | None = None, sort: str = "relevance",
                 page: int = Query(1, ge=1, le=MAX_PAGE)):
@@ -202,7 +202,7 @@ def story_copies(c, doc: Document) -> list[Document]:
     return [h.doc for h in hits if h.doc.id != doc.id]
 
 
-@router.get("/doc/{doc_id}")
+@router.get("/doc/{doc_id}", dependencies=[VIEWER])
 def document_page(request: Request, doc_id: str):
     c = ctx(request)
     doc = c.store.get(doc_id)
