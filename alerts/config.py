@@ -23,6 +23,10 @@ BUCKETS = {"5min": timedelta(minutes=5), "15min": timedelta(minutes=15),
            "1h": timedelta(hours=1)}
 
 
+MIN_SECRET_BYTES = 32  # the HMAC-SHA256 key of acknowledge links: 256 bits, a forger's whole work
+PLACEHOLDER = "CHANGE_ME"  # what .env.example holds until someone sets a real value
+
+
 class AlertConfigError(ValueError):
     """A configuration with mistakes; the message says where and what was expected."""
 
@@ -129,6 +133,7 @@ class DigestConfig(_Strict):
 class AlertsConfig(_Strict):
     secret_env: str = "LANGNGHE_SECRET"  # noqa: S105 - a variable name, not a secret
     public_url: str = "http://127.0.0.1:8000"  # base of acknowledge links
+    ack_link_days: int = Field(default=7, ge=1, le=90)  # a week: past the incident, past a leave
     watch: WatchConfig = WatchConfig()
     detection: DetectionConfig = DetectionConfig()
     rules_file: str | None = None  # relative to this file
@@ -162,11 +167,27 @@ class AlertsConfig(_Strict):
         return self
 
     def secret(self) -> bytes:
+        """The signing key of acknowledge links; AlertConfigError when unset or weak."""
         value = os.environ.get(self.secret_env, "")
         if not value:
             raise AlertConfigError(f"environment variable {self.secret_env} (the signing secret "
                                    "for acknowledge links) is not set")
-        return value.encode("utf-8")
+        key = value.encode("utf-8")
+        if PLACEHOLDER in value.upper():
+            raise AlertConfigError(f"{self.secret_env} is still the example's placeholder "
+                                   f"({PLACEHOLDER}): set a random value, e.g. "
+                                   "`openssl rand -hex 32`")
+        if len(key) < MIN_SECRET_BYTES:
+            raise AlertConfigError(f"{self.secret_env} is {len(key)} bytes long; acknowledge "
+                                   f"links need at least {MIN_SECRET_BYTES} random bytes, e.g. "
+                                   "`openssl rand -hex 32`")
+        return key
+
+    def check_secret(self) -> None:
+        """At start: refuse a signing secret that is set but weak (AlertConfigError). Unset is
+        allowed: alerts then go out without acknowledge links, and the start says so."""
+        if os.environ.get(self.secret_env):
+            self.secret()
 
     def rules_path(self) -> Path | None:
         return Path(self.base_dir, self.rules_file) if self.rules_file else None

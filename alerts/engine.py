@@ -194,16 +194,16 @@ def _backoff(attempts: int, retry_after: float | None) -> timedelta:
     return min(BACKOFF_MAX, BACKOFF_BASE * (2 ** attempts))
 
 
-def _ack_link(config: AlertsConfig | None, alert: Alert, who: str) -> str | None:
+def _ack_link(config: AlertsConfig | None, alert: Alert, who: str, now: datetime) -> str | None:
     if config is None or alert.id is None or alert.kind == "source_health":
         return None
     try:
         secret = config.secret()
-    except ValueError:
-        log.warning("no %s in the environment: alerts go out without acknowledge links",
-                    config.secret_env)
+    except ValueError as exc:
+        log.warning("alerts go out without acknowledge links: %s", exc)
         return None
-    return ack.ack_url(config.public_url, secret, alert.id, who)
+    expires = now + timedelta(days=config.ack_link_days)
+    return ack.ack_url(config.public_url, ack.make_link(secret, alert.id, who, expires))
 
 
 def deliver_pending(outbox: Outbox, channels: Mapping[str, Channel], now: datetime,
@@ -213,7 +213,7 @@ def deliver_pending(outbox: Outbox, channels: Mapping[str, Channel], now: dateti
     max_attempts = config.max_attempts if config else AlertsConfig().max_attempts
     for item in outbox.due(now):
         message = build_message(item.alert, item.recipient,
-                                _ack_link(config, item.alert, item.recipient))
+                                _ack_link(config, item.alert, item.recipient, now))
         try:
             channel = channels.get(item.channel)
             if channel is None:

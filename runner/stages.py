@@ -133,6 +133,7 @@ def alerting(home: Home, alerts_path: str | Path | None, topics: list) -> Alerti
     from alerts.outbox import Outbox
 
     base = load_config(alerts_path)
+    base.check_secret()  # a weak signing secret stops the start, in both deployments
     setup = Alerting(base, Outbox(home.root / "alerts.sqlite"), {}, list(topics), base)
     setup.refresh_recipients(home.web_db)
     return setup

@@ -133,23 +133,56 @@ def alerts_page(request: Request):
                                            "recipients": c.recipients()})
 
 
-@router.get("/alerts/ack", dependencies=[Depends(public("acknowledge"))])
-def alerts_ack(request: Request, alert: str, by: str, token: str):
-    """The signed link sent in alert messages: works without signing in."""
-    from alerts.ack import acknowledge_with_token
+ACK_LINK = [Depends(public("acknowledge"))]  # the link in alert messages: no sign-in needed
+
+
+def _ack_link(alert: str, by: str, exp: str, token: str):
+    from alerts.ack import Link
+
+    if not exp.isdigit():
+        raise HTTPException(403, "Liên kết xác nhận không hợp lệ (thiếu hạn dùng): hãy mở lại "
+                                 "liên kết trong tin nhắn cảnh báo mới nhất")
+    return Link(alert, by, int(exp), token)
+
+
+def _ack_page(request: Request, link, confirm: bool):
+    """GET shows the incident and a confirm button (scanners that open links change nothing);
+    the button's POST acknowledges. Both check the signature and the expiry (alerts.ack)."""
+    from alerts.ack import LinkError, acknowledge_with_token, check
 
     c = ctx(request)
     outbox = _outbox(c)
     if outbox is None or c.alerts_secret is None:
         raise HTTPException(404, "Chức năng cảnh báo chưa được cấu hình")
     try:
-        ok = acknowledge_with_token(outbox, c.alerts_secret, alert, by, token,
-                                    datetime.now(VN_TZ))
+        now = datetime.now(VN_TZ)
+        if confirm:
+            done = acknowledge_with_token(outbox, c.alerts_secret, link, now)
+        else:
+            check(c.alerts_secret, link, now)
+            done = False
+        alert = outbox.get(link.alert_id)
+    except LinkError as exc:
+        raise HTTPException(403, str(exc)) from None
     finally:
         outbox.close()
-    if not ok:
-        raise HTTPException(403, "Liên kết xác nhận không hợp lệ hoặc đã hết hiệu lực")
-    return render(request, "error.html", {"message": f"Đã ghi nhận: {by} đã tiếp nhận cảnh báo."})
+    if alert is None:
+        raise HTTPException(404, "Không có cảnh báo này")
+    response = render(request, "ack.html", {"a": alert, "link": link, "done": done})
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@router.get("/alerts/ack", dependencies=ACK_LINK)
+def alerts_ack_page(request: Request, alert: str = "", by: str = "", exp: str = "",
+                    token: str = ""):
+    return _ack_page(request, _ack_link(alert, by, exp, token), confirm=False)
+
+
+@router.post("/alerts/ack", dependencies=ACK_LINK)
+def alerts_ack_confirm(request: Request, alert: str = Form(""), by: str = Form(""),
+                       exp: str = Form(""), token: str = Form("")):
+    return _ack_page(request, _ack_link(alert, by, exp, token), confirm=True)
 
 
 @router.get("/alerts/{alert_id}", dependencies=[VIEWER])

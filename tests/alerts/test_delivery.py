@@ -3,6 +3,7 @@ quiet hours."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,10 +14,12 @@ from alerts.engine import build_channels, deliver_pending, persist
 from alerts.outbox import Outbox
 from tests.alerts.helpers import HOSTILE, NOW, alert, config
 
+SECRET = "test-secret-not-real-but-32-bytes-long"  # noqa: S105 - tests only
+
 
 @pytest.fixture(autouse=True)
 def _secrets(monkeypatch):
-    monkeypatch.setenv("LANGNGHE_SECRET", "test-secret-not-real")
+    monkeypatch.setenv("LANGNGHE_SECRET", SECRET)
     monkeypatch.setenv("TEST_TG_TOKEN", "123:ABC")
 
 
@@ -37,7 +40,13 @@ def test_email_delivery_multipart_escaped_with_ack_link(tmp_path, smtp_server):
     link = next(w for w in plain.split() if "/alerts/ack?" in w)
     q = parse_qs(urlsplit(link).query)
     assert q["alert"] == [saved.id]
-    assert ack.verify(b"test-secret-not-real", saved.id, q["by"][0], q["token"][0])
+    link = link_of(q)
+    assert link.alert_id == saved.id
+    ack.check(SECRET.encode(), link, NOW)  # signed with the engine's secret: no LinkError
+
+
+def link_of(query: dict[str, list[str]]) -> ack.Link:
+    return ack.Link(query["alert"][0], query["by"][0], int(query["exp"][0]), query["token"][0])
 
 
 def test_email_temporary_smtp_failure_is_retried(tmp_path, smtp_server):
@@ -167,13 +176,15 @@ def test_ack_link_stops_renotification(tmp_path, webhook_server):
     box = Outbox(tmp_path / "alerts.sqlite")
     saved = persist(box, cfg, alert(), NOW)
     deliver_pending(box, build_channels(cfg), NOW, cfg)
-    secret = b"test-secret-not-real"
+    secret = SECRET.encode()
     later = NOW + timedelta(minutes=10)
-    assert not ack.acknowledge_with_token(box, secret, saved.id, "lanh-dao", "forged", later)
-    good = ack.token(secret, saved.id, "lanh-dao")
-    assert ack.acknowledge_with_token(box, secret, saved.id, "lanh-dao", good, later)
+    sent = webhook_server.requests[0]["json"]["ack_url"]
+    good = link_of(parse_qs(urlsplit(sent).query))
+    with pytest.raises(ack.LinkError):
+        ack.acknowledge_with_token(box, secret, replace(good, token="forged"), later)
+    assert ack.acknowledge_with_token(box, secret, good, later)
     acked = box.get(saved.id)
-    assert acked.status == "acked" and acked.acked_by == "lanh-dao"
+    assert acked.status == "acked" and acked.acked_by == "chanh-van-phong"  # the recipient
     assert acked.acked_at.startswith("2026-03-10T03:10")
     persist(box, cfg, alert(count=100, severity="critical"), NOW + timedelta(minutes=20))
     deliver_pending(box, build_channels(cfg), NOW + timedelta(minutes=21), cfg)

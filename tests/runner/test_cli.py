@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -83,3 +84,15 @@ def test_cli_alerts_detect_series_prints_detections(tmp_path):
     found = [json.loads(line) for line in out.stdout.splitlines()]
     assert [d["timestamp"][:16] for d in found] == ["2026-01-07T14:20"]
     assert {"timestamp", "severity", "score"} <= set(found[0])
+
+
+def test_a_weak_ack_link_secret_stops_the_start_with_a_clear_message(tmp_path):
+    alerts = tmp_path / "alerts.yaml"
+    alerts.write_text("public_url: http://127.0.0.1:8080\n", encoding="utf-8")
+    for value, said in (("ngan-qua", "at least 32"), ("CHANGE_ME", "placeholder")):
+        out = subprocess.run(
+            [sys.executable, "-m", "runner.cli", "web", "--home", str(tmp_path / "home"),
+             "--alerts", str(alerts), "--port", "9"], cwd=REPO, capture_output=True, text=True,
+            timeout=120, env={**os.environ, "LANGNGHE_SECRET": value})
+        assert out.returncode == 2 and said in out.stderr and "Traceback" not in out.stderr
+        assert "Giao diện web" not in out.stdout  # refused before serving

@@ -15,8 +15,8 @@ from web import api, deps
 
 from .conftest import csrf_of
 
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/alerts/ack"), ("GET", "/health"),
-          ("*", "/static")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/alerts/ack"),
+          ("POST", "/alerts/ack"), ("GET", "/health"), ("*", "/static")}
 PARAMS = {"{doc_id}": "x", "{tid}": "t", "{alert_id}": "a", "{source_id}": "s",
           "{username}": "viewer", "{name}": "g", "{fmt}": "csv", "{token_id}": "1"}
 

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from langnghe.document import Entity, Label, NlpSection
 from web import auth, manage, pages
 from web.app import create_app
+from web.deps import role_of
 
 from .conftest import CSRF_RE, PASSWORD, csrf_of, doc, login
 
@@ -51,7 +52,8 @@ def test_login_without_its_csrf_token_is_refused(app):
 
 
 def test_every_form_post_refuses_a_missing_csrf_token(app, clients):
-    posts = [r.path for r in pages.router.routes + manage.router.routes if "POST" in r.methods]
+    posts = [r.path for r in pages.router.routes + manage.router.routes
+             if "POST" in r.methods and not role_of(r).startswith("public:")]
     assert len(posts) >= 10
     for path in posts:
         url = path.replace("{doc_id}", "x").replace("{tid}", "t").replace("{alert_id}", "a") \
