@@ -18,6 +18,7 @@ from twisted.internet.error import ConnectError, DNSLookupError, TimeoutError
 from twisted.python.failure import Failure
 
 from crawlers.state import CrawlState
+from langnghe.egress import EgressRefused
 from langnghe.sources import Registry, Source
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ class SourceStats:
 
 
 def classify(failure: Failure) -> tuple[str, str]:
-    """(error class, message): dns, connect, timeout, too-large, http <status>, network."""
+    """(error class, message): dns, connect, timeout, too-large, http <status>, egress,
+    network."""
     exc = failure.value
+    if isinstance(exc, EgressRefused):
+        return "egress", str(exc)
     if isinstance(exc, HttpError):
         return f"http {exc.response.status}", f"HTTP {exc.response.status}"
     if isinstance(exc, CannotResolveHostError | DNSLookupError):

@@ -1,15 +1,23 @@
 """Downloader middlewares: host mapping (fetch real URLs from a local server), a gate that
-stops requests to sources found unreachable in this crawl, and retry backoff."""
+stops requests to sources found unreachable in this crawl, retry backoff, and the egress guard
+every request and redirect hop passes before it connects."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
+from scrapy.resolver import dnscache
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.error import DNSLookupError
+
+from langnghe import egress
 
 ORIGINAL_URL = "langnghe_original_url"
+MAPPED_TO = "langnghe_mapped_to"  # the local URL the host map chose (a redirect copies meta)
 
 
 def map_url(url: str, host_map: dict[str, str]) -> str | None:
@@ -46,7 +54,8 @@ class HostMapMiddleware:
         local = map_url(request.url, self.host_map)
         if local is None:
             return None
-        meta = {**request.meta, ORIGINAL_URL: request.url, "dont_obey_robotstxt": True}
+        meta = {**request.meta, ORIGINAL_URL: request.url, MAPPED_TO: local,
+                "dont_obey_robotstxt": True}
         return request.replace(url=local, meta=meta, dont_filter=True)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -87,3 +96,48 @@ class BackoffMiddleware:
         retries = request.meta.get("retry_times", 0)
         if retries and self.base > 0:
             await asyncio.sleep(min(self.cap, self.base * 2 ** (retries - 1)))
+
+
+class EgressGuardMiddleware:
+    """Every request and every redirect hop connects only where `langnghe.egress` allows.
+
+    The host is resolved and every address checked (loopback, private, link-local, multicast,
+    reserved: refused unless the allow-list names them); the request fails with EgressRefused
+    (error class "egress") or, for a name that does not resolve, with a DNS error as before.
+    The checked address is the one connected to: it is written into Scrapy's DNS cache, which
+    the HTTP/1.1 handler's resolver reads at connection time, so a name that answers otherwise
+    a moment later (DNS rebinding) still reaches only the checked address.
+
+    A request the host map rewrote goes to the local base the map names — configuration of
+    the tests and the demo, explicit like an allow-list entry — and passes; anything else
+    pointing at that server (a link, a redirect) needs the allow-list. Allow-list: the setting
+    `LANGNGHE_EGRESS_ALLOW` plus the environment variable of the same name.
+    """
+
+    def __init__(self, allow: egress.AllowList):
+        self.allow = allow
+        self.passed: set[tuple[str, int]] = set()  # (host, port) checked in this crawl
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EgressGuardMiddleware:
+        return cls(egress.AllowList.from_env(crawler.settings.getlist("LANGNGHE_EGRESS_ALLOW")))
+
+    async def process_request(self, request: Request) -> None:
+        if request.meta.get(MAPPED_TO) == request.url:
+            return  # exactly where the host map sent it; a redirect from there is checked
+        parts = urlparse_cached(request)
+        if parts.scheme not in egress.DEFAULT_PORTS or not parts.hostname:
+            raise egress.EgressRefused(f"Chỉ tải địa chỉ http:// hoặc https://: {request.url}")
+        host = parts.hostname
+        key = (host, parts.port or egress.DEFAULT_PORTS[parts.scheme])
+        if key in self.passed:
+            return  # its address is pinned in the DNS cache since the first check
+        try:
+            addresses = await asyncio.to_thread(egress.check, *key, self.allow)
+        except socket.gaierror as exc:
+            raise DNSLookupError(f"{host}: {exc}") from exc
+        # the HTTP/1.1 handler connects over IPv4 through Scrapy's caching resolver
+        ipv4 = next((a for a in addresses if ":" not in a), None)
+        if ipv4 is not None and ipv4 != host:
+            dnscache[host] = ipv4
+        self.passed.add(key)

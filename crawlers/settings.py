@@ -20,7 +20,11 @@ DOWNLOAD_TIMEOUT = 30  # a news page that takes longer is better fetched next cy
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # the largest real article pages are ~1 MB (Dân Trí ~0.5 MB)
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 COOKIES_ENABLED = False  # no sessions: every fetch is anonymous and stateless
-REDIRECT_MAX_TIMES = 5
+REDIRECT_MAX_TIMES = 5  # each hop passes the egress guard again (EgressGuardMiddleware)
+
+# -- what a monitoring crawler must not reach (langnghe.egress) -------------------------------
+LANGNGHE_EGRESS_ALLOW: list[str] = []  # exceptions to the guard, plus $LANGNGHE_EGRESS_ALLOW
+DNSCACHE_ENABLED = True  # the guard pins each checked address here: the connection uses it
 
 # -- retries: transient failures only, with exponential backoff (BackoffMiddleware) ------------
 RETRY_TIMES = 2  # initial response + 2 retries = 3 requests
@@ -43,6 +47,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.SourceGateMiddleware": 50,  # before robots: dead sources fetch nothing
     "crawlers.middlewares.HostMapMiddleware": 150,  # after robots: robots.txt is asked per origin
     "crawlers.middlewares.BackoffMiddleware": 560,  # beside RetryMiddleware (550)
+    # last before the download handler: every request, retry and redirect hop, as it connects
+    "crawlers.middlewares.EgressGuardMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawlers.pipelines.SpoolPipeline": 300}
 HTTPCACHE_ENABLED = False  # conditional GET is done explicitly per feed (crawlers.state)

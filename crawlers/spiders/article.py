@@ -69,8 +69,9 @@ class ArticleSteps(Spider):
         meta = failure.request.meta
         error_class = self.ctx.failure(failure, meta["source_id"], meta["entry_url"],
                                        feed_level=False, stats_key=meta.get("stats_key"))
-        if error_class and (error_class.startswith("http 4") or error_class == "too-large"):
-            # permanent: do not fetch again next cycle
+        if error_class and (error_class.startswith("http 4")
+                            or error_class in ("too-large", "egress")):
+            # permanent (an address the guard refuses stays refused): not fetched next cycle
             self.ctx.state.mark_seen([meta["entry_url"]], meta["source_id"], time.time())
 
     def parse_article(self, response: Response):
