@@ -60,8 +60,9 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
                     else None, workers=getattr(args, "workers", 1))
     password = ensure_first_admin(web_db)
     if password:
-        print(f"Tài khoản quản trị đầu tiên: admin / {password} — hãy đổi mật khẩu sau khi "
-              "đăng nhập (hoặc tạo tài khoản khác: langnghe users create-admin)")
+        print(f"Tài khoản quản trị đầu tiên: admin / {password} — mật khẩu dùng một lần: lần "
+              "đăng nhập đầu tiên sẽ yêu cầu đặt mật khẩu mới (hoặc từ dòng lệnh: langnghe users "
+              "set-password admin)")
     secret = None
     if alerting is None:
         print(f"Cảnh báo: tắt (không có tệp {args.alerts})")

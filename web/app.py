@@ -4,7 +4,8 @@ Server-rendered pages (Jinja2) with progressive enhancement: every page works wi
 JavaScript; one static script (static/app.js) adds the live preview of watch topics. Charts are
 inline SVG drawn on the server (web/charts.py). Pages: web/pages.py (overview, search, export,
 document), web/capture_view.py (a document's evidence capture), web/manage.py (topics, alerts
-and recipient groups, reports, sources, users); JSON: web/api.py.
+and recipient groups, reports, sources, audit), web/accounts.py (own password and tokens, users);
+JSON: web/api.py.
 
 Access: every route states its role (web.deps: viewer, analyst, admin, or public by name — the
 login form, the acknowledge confirmation of alert links, /health, /static); a request without a
@@ -38,6 +39,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 SESSION_COOKIE = "ln_session"
 LOGIN_COOKIE = "ln_login"  # pre-session CSRF token of the login form (double submit)
 OPENAPI_URL = "/api/v1/openapi.json"
+ACCOUNT_PATHS = ("/account", "/account/password", "/logout")  # all a one-time sign-in reaches
 
 
 def doc_json(doc: Document) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     merged with); `capture_dir` holds the evidence WARC files (default: `captures` beside
     `web_db`, i.e. under the home).
     """
-    from web import api, capture_view, manage, pages
+    from web import accounts, api, capture_view, manage, pages
 
     db.setup(web_db)
     # openapi_url=None: the schema is served by a route of ours, which states its role
@@ -80,7 +82,7 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     _add_middleware(app, Path(web_db))
     _add_login(app, Path(web_db), secure_cookies)
     _add_service_routes(app)
-    for module in (pages, manage, capture_view, api):
+    for module in (pages, manage, accounts, capture_view, api):
         app.include_router(module.router)
     _add_error_pages(app)
     app.state.public = check_roles(app.routes)
@@ -118,13 +120,21 @@ def _add_middleware(app: FastAPI, web_db: Path) -> None:
         path = request.url.path
         _identify(request, web_db)
         public = any(regex.match(path) for regex in request.app.state.public)
-        if request.state.user is None and not public:
+        who = request.state.user
+        if who is None and not public:
             if path.startswith("/api/"):
                 response = JSONResponse({"error": "Cần đăng nhập hoặc API token (Authorization: "
                                                   "Bearer …)"}, status_code=401)
             else:
                 target = path + (f"?{request.url.query}" if request.url.query else "")
                 response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        elif who is not None and who.must_change and not public and path not in ACCOUNT_PATHS:
+            # signed in with a one-time password: choosing a new one comes first
+            if path.startswith("/api/"):
+                response = JSONResponse({"error": "Hãy đặt mật khẩu mới tại /account trước"},
+                                        status_code=403)
+            else:
+                response = RedirectResponse("/account", status_code=303)
         else:
             response = await call_next(request)
         response.headers["Content-Security-Policy"] = CSP
@@ -166,10 +176,9 @@ def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
         found = auth.authenticate(web_db, username, password, client)
         if found is None:
             return _login_error(request, next, "Sai tên đăng nhập hoặc mật khẩu", 401)
-        token, _ = auth.start_session(web_db, found)
-        response = RedirectResponse(_safe_next(next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
-                            max_age=auth.SESSION_TTL_S)
+        target = "/account" if found.must_change else _safe_next(next)
+        response = RedirectResponse(target, status_code=303)
+        start_session(response, web_db, found, secure)
         response.delete_cookie(LOGIN_COOKIE)
         return response
 
@@ -180,6 +189,13 @@ def _add_login(app: FastAPI, web_db: Path, secure: bool) -> None:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+
+def start_session(response, web_db: Path, user: auth.User, secure: bool) -> None:
+    """Sign `user` in on `response` (a new session cookie)."""
+    token, _ = auth.start_session(web_db, user)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure,
+                        max_age=auth.SESSION_TTL_S)
 
 
 def _login_error(request: Request, next: str, message: str, code: int):

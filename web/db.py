@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 BUSY_TIMEOUT_S = 10  # writes here are single rows; waiting 10 s means something is stuck
@@ -21,13 +21,14 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS users(
     id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, password TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')),
-    active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL);
+    active INTEGER NOT NULL DEFAULT 1, created_at TEXT NOT NULL,
+    must_change INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS sessions(
     token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
     csrf TEXT NOT NULL, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS api_tokens(
     token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
-    label TEXT NOT NULL, created_at TEXT NOT NULL);
+    label TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT, last_used_at TEXT);
 CREATE TABLE IF NOT EXISTS login_failures(key TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_failures_key ON login_failures(key, at);
 CREATE TABLE IF NOT EXISTS audit(
@@ -52,8 +53,15 @@ CREATE TABLE IF NOT EXISTS alert_groups(
 """
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+# Columns added after the first release, for files made before them: (table, column, type).
+ADDED_COLUMNS = (("users", "must_change", "INTEGER NOT NULL DEFAULT 0"),
+                 ("api_tokens", "expires_at", "TEXT"), ("api_tokens", "last_used_at", "TEXT"))
+OLD_TOKEN_DAYS = 90  # tokens made before expiry existed run this long from the upgrade
+
+
+def now_iso(at: datetime | None = None) -> str:
+    """A UTC time as stored here: ISO 8601 to the second, so text order is time order."""
+    return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
 
 _READY: set[str] = set()  # databases whose tables exist (checked once per process)
@@ -64,9 +72,25 @@ def setup(path: str | Path) -> None:
     con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
     try:
         con.executescript(SCHEMA)
+        with con:
+            _add_columns(con)
     finally:
         con.close()
     _READY.add(str(Path(path).resolve()))
+
+
+def _add_columns(con: sqlite3.Connection) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        have = {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            try:
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
+    # an API token without an expiry predates it: give it the default lifetime from now
+    con.execute("UPDATE api_tokens SET expires_at = ? WHERE expires_at IS NULL",
+                (now_iso(datetime.now(UTC) + timedelta(days=OLD_TOKEN_DAYS)),))
 
 
 @contextmanager

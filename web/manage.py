@@ -1,5 +1,5 @@
-"""Working pages: watch topics, alerts and their recipient groups, reports, sources, users and
-the audit log."""
+"""Working pages: watch topics, alerts and their recipient groups, reports, sources and the audit
+log (accounts are web/accounts.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from langnghe.document import VN_TZ
-from web import auth, charts, db, overview, recipients, sources_admin, topics
+from web import charts, db, overview, recipients, sources_admin, topics
 from web.auth import User
 from web.deps import CSRF, VIEWER, Ctx, ctx, public, render, require
 from web.labels import OUTLET_VI, SENTIMENT_VI
@@ -379,47 +379,7 @@ def toggle_source(request: Request, source_id: str, disable: str = Form("1"), _:
     return _back("/sources")
 
 
-# ---- users, tokens, audit -------------------------------------------------------------------
-
-@router.get("/admin/users")
-def users_page(request: Request, who: User = Depends(require("admin"))):
-    return render(request, "users.html", {"users": auth.list_users(ctx(request).web_db),
-                                          "roles": auth.ROLES})
-
-
-@router.post("/admin/users")
-def create_user(request: Request, username: str = Form(""), password: str = Form(""),
-                role: str = Form("viewer"), _: None = CSRF,
-                who: User = Depends(require("admin"))):
-    try:
-        auth.create_user(ctx(request).web_db, auth.normalize_username(username), password, role,
-                         who.username)
-    except auth.AuthError as exc:
-        raise HTTPException(400, str(exc)) from None
-    return _back("/admin/users")
-
-
-@router.post("/admin/users/{username}")
-def update_user(request: Request, username: str, role: str = Form(...),
-                active: str = Form("1"), _: None = CSRF, who: User = Depends(require("admin"))):
-    try:
-        auth.set_role(ctx(request).web_db, username, role, active == "1", who.username)
-    except auth.AuthError as exc:
-        raise HTTPException(400, str(exc)) from None
-    return _back("/admin/users")
-
-
-@router.get("/account", dependencies=[VIEWER])
-def account_page(request: Request):
-    return render(request, "account.html", {})
-
-
-@router.post("/account/token", dependencies=[VIEWER])
-def new_token(request: Request, label: str = Form("api"), _: None = CSRF):
-    me = request.state.user
-    token = auth.create_api_token(ctx(request).web_db, me.username, label.strip()[:64], me.username)
-    return render(request, "account.html", {"token": token})
-
+# ---- audit (accounts: web/accounts.py) ---------------------------------------------------
 
 @router.get("/admin/audit")
 def audit_page(request: Request, who: User = Depends(require("admin"))):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from langnghe.document import Entity, Label, NlpSection
-from web import auth, manage, pages
+from web import accounts, auth, manage, pages
 from web.app import create_app
 from web.deps import role_of
 
@@ -52,12 +52,13 @@ def test_login_without_its_csrf_token_is_refused(app):
 
 
 def test_every_form_post_refuses_a_missing_csrf_token(app, clients):
-    posts = [r.path for r in pages.router.routes + manage.router.routes
+    posts = [r.path for r in pages.router.routes + manage.router.routes + accounts.router.routes
              if "POST" in r.methods and not role_of(r).startswith("public:")]
     assert len(posts) >= 10
     for path in posts:
         url = path.replace("{doc_id}", "x").replace("{tid}", "t").replace("{alert_id}", "a") \
-            .replace("{source_id}", "s").replace("{username}", "viewer")
+            .replace("{source_id}", "s").replace("{username}", "viewer") \
+            .replace("{token_id}", "0" * auth.TOKEN_ID_CHARS)
         response = clients.admin.post(url, data={"field": "sentiment", "value": "negative",
                                                  "role": "viewer", "period": "1h"})
         assert response.status_code == 403, (path, response.status_code)
