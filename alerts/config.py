@@ -11,7 +11,15 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from alerts.detector import SEVERITIES, DetectorParams
 from langnghe.yamlfile import read_yaml
@@ -119,10 +127,24 @@ class Group(_Strict):
     kinds: tuple[AlertKind, ...] = ("spike", "rule", "negative_share")
     quiet_hours: QuietHours | None = None
     recipients: tuple[Recipient, ...] = Field(min_length=1)
+    # Set only by web.recipients for a group added in the dashboard, never from YAML or JSON:
+    # the salt of its own webhook signing key ("" while it has none). None = a group of this
+    # file, whose webhooks may carry the environment's token (alerts.channels.webhook).
+    _web_key_salt: str | None = PrivateAttr(default=None)
 
     def wants(self, kind: str, severity: str) -> bool:
         return kind in self.kinds and SEVERITIES.index(severity) >= SEVERITIES.index(
             self.min_severity)
+
+    @property
+    def web_key_salt(self) -> str | None:
+        return self._web_key_salt
+
+    def from_dashboard(self, key_salt: str) -> Group:
+        """This group as one added in the dashboard, signing with the key of `key_salt`."""
+        group = self.model_copy()
+        group._web_key_salt = key_salt
+        return group
 
 
 class DigestConfig(_Strict):

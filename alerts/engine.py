@@ -243,6 +243,6 @@ def build_channels(config: AlertsConfig) -> dict[str, Channel]:
         out["email"] = EmailChannel(c.email)
     if c.telegram:
         out["telegram"] = TelegramChannel(c.telegram)
-    if c.webhook:
-        out["webhook"] = WebhookChannel(c.webhook)
+    if c.webhook:  # the environment's token only to the file's addresses (see the channel)
+        out["webhook"] = WebhookChannel(c.webhook, config.groups, config.secret_env)
     return out

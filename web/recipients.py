@@ -8,10 +8,18 @@ rebuilds its channels from the result, as it does for sources (web.sources_admin
 
 A web group sends on one channel (email, Telegram or webhook) to one or more addresses, with a
 severity floor, alert kinds and quiet hours like a YAML group. Webhook URLs must point at the
-public internet — the check of web.sources_admin, since the server would otherwise POST into
-its own network on a form's say-so — unless `LANGNGHE_ALLOW_PRIVATE_WEBHOOKS=1` (tests, or a
-receiver deliberately on the same network). Secrets stay in the environment: `secrets_status`
-only says whether each variable is set.
+public internet, since the server would otherwise POST into its own network on a form's say-so:
+the egress guard (langnghe.egress) checks them when saved and again at every send, and only
+`LANGNGHE_EGRESS_ALLOW` names exceptions (tests, a receiver deliberately on the same network).
+
+Secrets: the environment's webhook token goes only to the addresses of config/alerts.yaml. A
+webhook group added here signs its requests with a key of its own (alerts.channels.webhook),
+generated when the group is first saved as a webhook group and kept through edits and renames.
+The database holds only the key's random salt (table `alert_group_keys`, created here beside
+its only user); the key is derived from it and the signing secret, and shown once: on the
+admin page, the first time it is opened after the save (`WebGroup.take_new_key`), whether the
+group came from the form or the API. A lost key is replaced by adding the group anew under
+another name. Environment secrets stay there: `secrets_status` only says whether each is set.
 """
 
 from __future__ import annotations
@@ -19,12 +27,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from alerts.channels.webhook import signing_key
 from alerts.config import (
     ALL_KINDS,
     AlertsConfig,
@@ -33,12 +44,14 @@ from alerts.config import (
     WebhookConfig,
     describe_errors,
 )
+from langnghe import egress
 from web import db
-from web.sources_admin import Resolver, SourceInputError, check_public_url, resolve
 
 log = logging.getLogger(__name__)
 CHANNELS = ("email", "telegram", "webhook")
-ALLOW_PRIVATE_ENV = "LANGNGHE_ALLOW_PRIVATE_WEBHOOKS"
+KEYS_TABLE = ("CREATE TABLE IF NOT EXISTS alert_group_keys(name TEXT PRIMARY KEY, "
+              "salt TEXT NOT NULL, secret_env TEXT NOT NULL, created_at TEXT NOT NULL, "
+              "shown_at TEXT)")
 NAME_MAX = 64  # a group name is a label in lists, audit lines and URLs
 MAX_ADDRESSES = 50  # a group is a team on call, not a mailing list
 DEFAULT_KINDS = ("spike", "rule", "negative_share")  # as alerts.config.Group
@@ -71,6 +84,23 @@ class WebGroup:
     active: bool
     updated_by: str
     updated_at: str
+    key_pending: bool = False  # a webhook signing key not shown yet
+    db_path: str = ""
+
+    def take_new_key(self) -> str | None:
+        """The group's webhook signing key if it was never shown, now marked shown (so the admin
+        page shows it exactly once); None otherwise, or while the signing secret is unset."""
+        if not self.key_pending:
+            return None
+        with db.connect(self.db_path) as con:
+            row = con.execute("SELECT salt, secret_env FROM alert_group_keys WHERE name = ?",
+                              (self.name,)).fetchone()
+            secret = os.environ.get(row["secret_env"], "") if row else ""
+            if not secret or not con.execute(
+                    "UPDATE alert_group_keys SET shown_at = ? WHERE name = ? AND shown_at IS NULL",
+                    (db.now_iso(), self.name)).rowcount:
+                return None  # no secret to derive it from yet, or another page showed it
+        return signing_key(secret.encode("utf-8"), row["salt"])
 
     def form(self) -> GroupForm:
         """The group as the edit form shows it (saving it unchanged gives the same group)."""
@@ -81,23 +111,21 @@ class WebGroup:
                          quiet.end.strftime("%H:%M") if quiet else "")
 
 
-def private_allowed() -> bool:
-    return os.environ.get(ALLOW_PRIVATE_ENV, "") == "1"
+def private_allowed() -> str:
+    """The egress guard's exceptions in force (LANGNGHE_EGRESS_ALLOW), for the page; "" if none."""
+    return os.environ.get(egress.ALLOW_ENV, "").strip()
 
 
-def _check_webhook(url: str, resolver: Resolver) -> None:
-    if private_allowed():
-        if not url.startswith(("http://", "https://")):
-            raise RecipientInputError(f"Địa chỉ webhook phải bắt đầu bằng http:// hoặc "
-                                      f"https://: {url!r}")
-        return
+def _check_webhook(url: str) -> None:
     try:
-        check_public_url(url, resolver)
-    except SourceInputError as exc:
+        egress.check_url(url)
+    except socket.gaierror:
+        return  # does not resolve from here now; the guard checks it again at every send
+    except egress.EgressRefused as exc:
         raise RecipientInputError(f"Webhook: {exc}") from None
 
 
-def _recipients(form: GroupForm, resolver: Resolver) -> list[dict]:
+def _recipients(form: GroupForm) -> list[dict]:
     lines = [line.strip() for line in form.addresses.splitlines() if line.strip()]
     if not lines:
         raise RecipientInputError("Cần ít nhất một địa chỉ nhận (mỗi dòng một địa chỉ)")
@@ -109,7 +137,7 @@ def _recipients(form: GroupForm, resolver: Resolver) -> list[dict]:
         name, sep, address = line.partition("|")
         name, address = (name.strip(), address.strip()) if sep else ("", line)
         if form.channel == "webhook":
-            _check_webhook(address, resolver)
+            _check_webhook(address)
         # names must differ inside a group: the outbox keys a delivery by recipient name
         out.append({"name": name or (form.name if len(lines) == 1 else f"{form.name} {i}"),
                     form.channel: address})
@@ -125,7 +153,7 @@ def _quiet(form: GroupForm) -> dict | None:
     return {"start": start, "end": end}
 
 
-def build_group(form: GroupForm, resolver: Resolver = resolve) -> Group:
+def build_group(form: GroupForm) -> Group:
     """The alerts.config.Group a form describes; RecipientInputError says what is wrong."""
     name = form.name.strip()
     if not name or len(name) > NAME_MAX or "/" in name or not name.isprintable():
@@ -137,7 +165,7 @@ def build_group(form: GroupForm, resolver: Resolver = resolve) -> Group:
         raise RecipientInputError(f"Loại cảnh báo phải chọn trong: {', '.join(ALL_KINDS)}")
     data = {"name": name, "min_severity": form.min_severity, "kinds": list(form.kinds),
             "quiet_hours": _quiet(form),
-            "recipients": _recipients(GroupForm(**{**form.__dict__, "name": name}), resolver)}
+            "recipients": _recipients(GroupForm(**{**form.__dict__, "name": name}))}
     try:
         return Group.model_validate(data)
     except ValidationError as exc:
@@ -156,10 +184,22 @@ def _check_deliverable(base: AlertsConfig | None, group: Group, channel: str) ->
                                   " (channels.email): chưa có")
 
 
+def _keep_key(con, name: str, original: str, channel: str, secret_env: str) -> None:
+    """A webhook group keeps its signing key through edits and renames; a new one gets one."""
+    con.execute(KEYS_TABLE)
+    if original and original != name:
+        con.execute("UPDATE alert_group_keys SET name = ? WHERE name = ?", (name, original))
+    if channel != "webhook":
+        con.execute("DELETE FROM alert_group_keys WHERE name = ?", (name,))
+        return
+    con.execute("INSERT OR IGNORE INTO alert_group_keys(name, salt, secret_env, created_at) "
+                "VALUES (?, ?, ?, ?)", (name, secrets.token_hex(16), secret_env, db.now_iso()))
+
+
 def save_group(db_path: str | Path, form: GroupForm, by: str, base: AlertsConfig | None, *,
-               original: str = "", resolver: Resolver = resolve) -> Group:
+               original: str = "") -> Group:
     """Add a group (`original` empty) or replace the group named `original`; audited."""
-    group = build_group(form, resolver)
+    group = build_group(form)
     _check_deliverable(base, group, form.channel)
     with db.connect(db_path) as con:
         taken = con.execute("SELECT 1 FROM alert_groups WHERE name = ?", (group.name,)).fetchone()
@@ -170,6 +210,7 @@ def save_group(db_path: str | Path, form: GroupForm, by: str, base: AlertsConfig
         con.execute("INSERT OR REPLACE INTO alert_groups(name, channel, spec, active, updated_by,"
                     " updated_at) VALUES (?, ?, ?, 1, ?, ?)",
                     (group.name, form.channel, group.model_dump_json(), by, db.now_iso()))
+        _keep_key(con, group.name, original, form.channel, base.secret_env)
         addresses = ", ".join(getattr(r, form.channel) for r in group.recipients)
         db.audit(con, by, "recipients.edit" if original else "recipients.add",
                  f"{group.name} ({form.channel}, từ mức {group.min_severity}): {addresses}"
@@ -191,9 +232,13 @@ def list_groups(db_path: str | Path) -> list[WebGroup]:
     if not Path(db_path).exists():
         return []
     with db.connect(db_path) as con:
-        rows = con.execute("SELECT * FROM alert_groups ORDER BY name").fetchall()
-    return [WebGroup(r["name"], r["channel"], Group.model_validate(json.loads(r["spec"])),
-                     bool(r["active"]), r["updated_by"], r["updated_at"]) for r in rows]
+        con.execute(KEYS_TABLE)
+        rows = con.execute("SELECT g.*, k.salt, k.shown_at FROM alert_groups g LEFT JOIN "
+                           "alert_group_keys k ON k.name = g.name ORDER BY g.name").fetchall()
+    return [WebGroup(r["name"], r["channel"],
+                     Group.model_validate(json.loads(r["spec"])).from_dashboard(r["salt"] or ""),
+                     bool(r["active"]), r["updated_by"], r["updated_at"],
+                     bool(r["salt"]) and r["shown_at"] is None, str(db_path)) for r in rows]
 
 
 def merge_config(base: AlertsConfig, db_path: str | Path | None) -> AlertsConfig:
@@ -245,7 +290,8 @@ def secrets_status(base: AlertsConfig | None) -> list[dict]:
                    ("Mật khẩu SMTP", c.email.password_env)]
     wanted.append(("Token bot Telegram", (c.telegram or TelegramConfig()).token_env))
     if c.webhook and c.webhook.token_env:
-        wanted.append(("Token webhook", c.webhook.token_env))
+        wanted.append(("Token webhook (chỉ gửi tới webhook trong config/alerts.yaml)",
+                       c.webhook.token_env))
     return [{"label": label, "env": env, "set": bool(os.environ.get(env, ""))}
             for label, env in wanted if env]
 

@@ -1,4 +1,5 @@
 """Telegram Bot API `sendMessage` (HTML parse mode); the base URL is configurable for tests.
+Connections pass the egress guard (langnghe.egress), like every webhook.
 
 Contract (https://core.telegram.org/bots/api#sendmessage): POST {base}/bot{token}/sendMessage
 with JSON {"chat_id", "text", "parse_mode": "HTML", "disable_web_page_preview"}; the answer is
@@ -15,6 +16,7 @@ import httpx
 from alerts.channels.base import DeliveryError, http_error
 from alerts.config import TelegramConfig
 from alerts.render import Message
+from langnghe import egress
 
 
 class TelegramChannel:
@@ -32,7 +34,10 @@ class TelegramChannel:
         body = {"chat_id": address, "text": message.telegram_html, "parse_mode": "HTML",
                 "disable_web_page_preview": True}
         try:
-            response = httpx.post(url, json=body, timeout=self.config.timeout_seconds)
+            with egress.client(timeout=self.config.timeout_seconds) as client:
+                response = client.post(url, json=body)
+        except egress.EgressRefused as exc:
+            raise DeliveryError(f"Telegram: {exc}", permanent=True) from exc
         except httpx.HTTPError as exc:
             raise DeliveryError(f"Telegram: {type(exc).__name__}: {exc}") from exc
         self._check(response)

@@ -1,5 +1,6 @@
 """Real transports on loopback: an SMTP server (aiosmtpd), a Telegram Bot API double and a webhook
-receiver, both real HTTP servers with scripted failures (timeouts, 500s, 429 with retry_after)."""
+receiver, both real HTTP servers with scripted failures (timeouts, 500s, 429 with retry_after).
+The HTTP servers put themselves on the egress guard's allow-list (LANGNGHE_EGRESS_ALLOW)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.egress import allow
 
 SLOW_SECONDS = 1.5  # longer than the 0.5 s client timeout the tests configure
 
@@ -94,20 +97,23 @@ def _serve(telegram: bool):
                               daemon=True)
     thread.start()
     recorder.url = f"http://127.0.0.1:{server.server_address[1]}"
+    recorder.allow = f"127.0.0.1:{server.server_address[1]}"
     return server, recorder
 
 
 @pytest.fixture
-def webhook_server():
+def webhook_server(monkeypatch):
     server, recorder = _serve(telegram=False)
+    allow(monkeypatch, recorder.allow)
     yield recorder
     server.shutdown()
     server.server_close()
 
 
 @pytest.fixture
-def telegram_server():
+def telegram_server(monkeypatch):
     server, recorder = _serve(telegram=True)
+    allow(monkeypatch, recorder.allow)
     yield recorder
     server.shutdown()
     server.server_close()

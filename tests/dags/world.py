@@ -146,6 +146,8 @@ def build_world(tmp: Path, now: datetime) -> World:
     env = {"LANGNGHE_HOME": str(home), "LANGNGHE_SOURCES": str(config / "sources.yaml"),
            "LANGNGHE_WATCH": str(watch),
            "LANGNGHE_HOST_MAP": str(config / "hostmap.json"), "LANGNGHE_ALERTS": str(alerts),
-           "LANGNGHE_COLLECT_GROUPS": "3"}
+           "LANGNGHE_COLLECT_GROUPS": "3",
+           # the leaders' webhook receiver is on this machine: the egress guard must be told
+           "LANGNGHE_EGRESS_ALLOW": f"127.0.0.1:{receiver.server.server_address[1]}"}
     return World(now=now, home=home, env=env, real_urls=real_urls, burst_titles=titles,
                  receiver=receiver, server=server, config=config)

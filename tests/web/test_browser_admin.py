@@ -21,7 +21,7 @@ from alerts.config import load_config
 from crawlers.capture import WarcCapture
 from langnghe.document import Document, document_id
 from store.sqlite import SqliteStore
-from web import recipients
+from tests.egress import allow
 from web.app import create_app
 from web.auth import create_user
 
@@ -58,7 +58,7 @@ def receiver():
     from http.server import ThreadingHTTPServer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    server.got = []
+    server.got, server.raw = [], []
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server
     server.shutdown()
@@ -67,7 +67,8 @@ def receiver():
 
 def test_browser_admin_adds_a_webhook_group_and_reads_a_capture(
         admin_server, browser_context_factory, receiver, monkeypatch):  # noqa: F811
-    monkeypatch.setenv(recipients.ALLOW_PRIVATE_ENV, "1")
+    allow(monkeypatch, f"127.0.0.1:{receiver.server_address[1]}")  # the egress allow-list
+    monkeypatch.setenv("LANGNGHE_SECRET", "khoa-ky-thu-nghiem-0123456789abcdef")
     base, doc = admin_server
     page = browser_context_factory(VIEWPORTS["desktop"]).new_page()
     errors: list[str] = []
@@ -86,8 +87,10 @@ def test_browser_admin_adds_a_webhook_group_and_reads_a_capture(
     page.click("#sua button[type=submit]")
     page.wait_for_url(f"{base}/admin/recipients")
     assert "Tổ trực ban" in page.locator("#web-groups").inner_text()
+    assert len(page.locator("#khoa-ky code.wrap").inner_text()) == 43  # its signing key, shown once
     page.locator("#web-groups button", has_text="Gửi thử").click()
     page.wait_for_selector("#ket-qua-thu")
+    assert page.locator("#khoa-ky").count() == 0
     assert "Trực đêm (webhook): đã gửi" in page.locator("#ket-qua-thu").inner_text()
     assert len(receiver.got) == 1 and "Tổ trực ban" in receiver.got[0][2]["subject"]
     _shot(page, "desktop", "7-recipients")

@@ -1,11 +1,13 @@
 """Alert recipient groups managed in the dashboard: admin pages, API, audit, and delivery.
 
 Real app, real web database, real alerts YAML; a real HTTP receiver on 127.0.0.1 stands in for
-a webhook endpoint, and alerts reach it through the runner's refresh and the alert stage's own
-outbox and channel code."""
+a webhook endpoint (on the egress allow-list only where a test puts it there), and alerts reach
+it through the runner's refresh and the alert stage's own outbox and channel code. DNS answers
+are scripted by patching `socket.getaddrinfo`, the resolver the egress guard calls."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 from datetime import timedelta
@@ -14,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fastapi.testclient import TestClient
 
+from alerts.channels.webhook import signature
 from alerts.config import load_config
 from alerts.engine import deliver_pending, persist
 from alerts.model import Alert, Explanation
@@ -21,6 +24,7 @@ from langnghe.paths import Home
 from langnghe.sources import Registry
 from runner import stages
 from runner.engine import Engine
+from tests.egress import allow, script_dns
 from web import db, recipients
 from web.app import create_app
 
@@ -39,8 +43,9 @@ groups:
 
 class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - the http.server hook name
-        length = int(self.headers["Content-Length"])
-        self.server.got.append((self.path, dict(self.headers), json.loads(self.rfile.read(length))))
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.raw.append(raw)
+        self.server.got.append((self.path, dict(self.headers), json.loads(raw)))
         self.send_response(200)
         self.end_headers()
 
@@ -51,7 +56,7 @@ class Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    server.got = []
+    server.got, server.raw = [], []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
@@ -79,9 +84,16 @@ def admin(rapp):
     return c
 
 
+@pytest.fixture(autouse=True)
+def _signing_secret(monkeypatch):
+    """The secret webhook keys of dashboard groups derive from (and acknowledge links use)."""
+    monkeypatch.setenv("LANGNGHE_SECRET", "khoa-ky-thu-nghiem-0123456789abcdef")
+
+
 @pytest.fixture
 def allow_private(monkeypatch):
-    monkeypatch.setenv(recipients.ALLOW_PRIVATE_ENV, "1")
+    """127.0.0.1 on the egress allow-list: the receivers of these tests live there."""
+    allow(monkeypatch, "127.0.0.1")
 
 
 def _url(server, path="/hook") -> str:
@@ -105,10 +117,23 @@ def _audit(web_db) -> list[tuple[str, str, str]]:
                                      "ORDER BY id")]
 
 
+def _shown_key(client) -> str | None:
+    page = client.get("/admin/recipients").text
+    if 'id="khoa-ky"' not in page:
+        return None
+    return page.split('id="khoa-ky"', 1)[1].split('<code class="wrap">', 1)[1].split("</code>")[0]
+
+
+def _verified(key: str, headers: dict, raw: bytes) -> bool:
+    sent = headers["X-Langnghe-Signature"]
+    return hmac.compare_digest(sent, signature(key, headers["X-Langnghe-Timestamp"], raw))
+
+
 def test_webhook_group_added_by_admin_receives_alerts_through_the_engine(
-        admin, receiver, allow_private, tmp_path, web_db, store, alerts_yaml):
+        admin, receiver, allow_private, tmp_path, web_db, store, alerts_yaml, monkeypatch):
     url = _url(receiver)
     assert _add(admin, addresses=f"Tổ trực | {url}").status_code == 303
+    key = _shown_key(admin)
     home = Home(tmp_path / "home")
     home.root.mkdir()
     alerting = stages.alerting(home, alerts_yaml, [])
@@ -124,6 +149,7 @@ def test_webhook_group_added_by_admin_receives_alerts_through_the_engine(
     [(path, headers, body)] = receiver.got
     assert path == "/hook" and body["subject"] == "[Cảnh báo] Tin về “Lũ lụt” tăng đột biến"
     assert headers["Idempotency-Key"].endswith(":1:T%E1%BB%95%20tr%E1%BB%B1c")  # "Tổ trực"
+    assert _verified(key, headers, receiver.raw[0])
     # disabled in the dashboard: the next cycle no longer routes to it
     recipients.set_active(web_db, "Trực ban", False, "admin")
     engine.refresh_from_web(NOW)
@@ -131,17 +157,19 @@ def test_webhook_group_added_by_admin_receives_alerts_through_the_engine(
     assert "webhook" not in alerting.channels
 
 
-def test_private_webhook_is_refused_without_the_allowance(admin, receiver, web_db, monkeypatch):
-    monkeypatch.delenv(recipients.ALLOW_PRIVATE_ENV, raising=False)
-    for url, why in ((_url(receiver), "nội bộ/riêng: 127.0.0.1"),
-                     ("http://10.0.0.5/hook", "nội bộ/riêng: 10.0.0.5"),
-                     ("http://169.254.169.254/latest", "nội bộ/riêng: 169.254.169.254"),
-                     ("http://localhost:8080/x", "nội bộ: localhost"),
-                     ("ftp://example.com/x", "phải bắt đầu bằng http://")):
+def test_private_webhook_is_refused_without_the_allow_list(admin, receiver, web_db, monkeypatch):
+    monkeypatch.delenv("LANGNGHE_EGRESS_ALLOW", raising=False)
+    for url, why in ((_url(receiver), "127.0.0.1 (cổng"),
+                     ("http://10.0.0.5/hook", "10.0.0.5 (cổng 80) là địa chỉ mạng riêng"),
+                     ("http://169.254.169.254/latest", "169.254.169.254 (cổng 80) là địa chỉ link"),
+                     ("http://localhost:8080/x", "localhost → 127.0.0.1 (cổng 8080) là địa chỉ "
+                                                 "máy này (loopback)"),
+                     ("http://[::ffff:127.0.0.1]/x", "loopback"),
+                     ("ftp://example.com/x", "http:// hoặc https://")):
         response = _add(admin, addresses=url)
         assert response.status_code == 400, url
         error = response.text.split('<p class="error" role="alert">', 1)[1].split("</p>")[0]
-        assert why in error, (url, error)
+        assert why in error.replace("&#39;", "'").replace("&gt;", ">"), (url, error)
     assert recipients.list_groups(web_db) == []
 
 
@@ -255,3 +283,78 @@ def test_quiet_hours_of_a_web_group_hold_non_critical_alerts(web_db, alerts_yaml
     [target] = targets(merged, alert, NOW.replace(hour=12))
     assert target.address == "https://example.com/h" and target.not_before > NOW.replace(hour=12)
     assert target.not_before - NOW.replace(hour=12) < timedelta(hours=12)
+
+
+SIGNED_YAML = """
+channels:
+  webhook: {token_env: TEST_WEBHOOK_TOKEN}
+groups:
+  - name: Văn phòng
+    min_severity: info
+    recipients:
+      - {name: Hệ thống chat tỉnh, webhook: "%s"}
+"""
+
+
+def test_a_dashboard_webhook_never_gets_the_environment_token_but_its_own_signature(
+        store, web_db, tmp_path, receiver, allow_private, monkeypatch):
+    """Finding: an admin could point a group at an own host, press "Gửi thử" and read the
+    environment's webhook token. Now only the file's address gets it; the dashboard group gets
+    a key of its own, shown once, and an HMAC signature made with it."""
+    monkeypatch.setenv("TEST_WEBHOOK_TOKEN", "token-moi-truong-khong-duoc-lo")
+    path = tmp_path / "signed.yaml"
+    path.write_text(SIGNED_YAML % _url(receiver, "/tinh"), encoding="utf-8")
+    app = create_app(store, web_db=web_db, secure_cookies=False,
+                     alerts_db=tmp_path / "alerts.sqlite", alerts_config=load_config(path))
+    client = TestClient(app)
+    assert login(client, "admin").status_code == 303
+    assert _add(client, addresses=f"Máy của tôi | {_url(receiver, '/cua-toi')}",
+                name="Của tôi").status_code == 303
+    key = _shown_key(client)
+    assert key and len(key) == 43
+    assert _shown_key(client) is None  # shown once
+    token = csrf_of(client)
+    for group in ("Của tôi", "Văn phòng"):
+        page = client.post(f"/admin/recipients/{group}/test", data={"csrf": token})
+        assert page.status_code == 200 and "đã gửi" in page.text
+    (mine, headers, _), (office, office_headers, _) = receiver.got
+    assert mine == "/cua-toi" and "Authorization" not in headers
+    assert "token-moi-truong-khong-duoc-lo" not in json.dumps(headers)
+    assert _verified(key, headers, receiver.raw[0])
+    assert office == "/tinh"
+    assert office_headers["Authorization"] == "Bearer token-moi-truong-khong-duoc-lo"
+    assert "X-Langnghe-Signature" not in office_headers
+    # the database keeps a salt, never the key
+    with db.connect(web_db) as con:
+        dump = "\n".join(con.iterdump())
+    assert key not in dump and "token-moi-truong" not in dump
+
+
+def test_a_webhook_key_survives_edits_and_renames_and_another_group_gets_another(
+        admin, web_db, allow_private, monkeypatch):
+    assert _add(admin, addresses="https://example.com/a").status_code == 303
+    first = _shown_key(admin)
+    assert _add(admin, addresses="https://example.com/b", name="Trực đêm",
+                original="Trực ban").status_code == 303
+    assert _shown_key(admin) is None  # the same key, already shown
+    [group] = recipients.list_groups(web_db)
+    assert group.name == "Trực đêm" and group.group.web_key_salt
+    assert _add(admin, addresses="https://example.com/c", name="Nhóm khác").status_code == 303
+    second = _shown_key(admin)
+    assert first and second and first != second
+
+
+def test_a_webhook_that_resolves_to_this_machine_at_send_time_is_refused(
+        admin, receiver, web_db, monkeypatch):
+    """DNS that changes between save and send: `socket.getaddrinfo` (the resolver function the
+    egress guard calls, and the one httpx would call) is patched to answer a public address
+    when the group is saved and the receiver's loopback address when the test is sent."""
+    monkeypatch.delenv("LANGNGHE_EGRESS_ALLOW", raising=False)
+    answer = ["93.184.216.34"]
+    script_dns(monkeypatch, {"hooks.example.vn": lambda: answer})
+    port = receiver.server_address[1]
+    assert _add(admin, addresses=f"http://hooks.example.vn:{port}/hook").status_code == 303
+    answer[:] = ["127.0.0.1"]
+    page = admin.post("/admin/recipients/Trực ban/test", data={"csrf": csrf_of(admin)})
+    assert page.status_code == 200 and "Kết nối bị chặn: hooks.example.vn → 127.0.0.1" in page.text
+    assert receiver.got == []
