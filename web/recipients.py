@@ -38,6 +38,7 @@ from pydantic import ValidationError
 from alerts.channels.webhook import signing_key
 from alerts.config import (
     ALL_KINDS,
+    AlertConfigError,
     AlertsConfig,
     Group,
     TelegramConfig,
@@ -308,7 +309,10 @@ def send_test(config: AlertsConfig, name: str, by: str, now: datetime) -> list[t
     group = next((g for g in config.groups if g.name == name), None)
     if group is None:
         raise RecipientInputError(f"Không có nhóm đang bật tên {name!r}")
-    channels = build_channels(config)
+    try:
+        channels = build_channels(config)
+    except AlertConfigError as exc:  # e.g. SMTP credentials in clear text to a remote host
+        raise RecipientInputError(str(exc)) from None
     alert = Alert(key=f"test:{name}", kind="rule", severity="info", detected_at=now,
                   id=f"test-{now.strftime('%Y%m%d%H%M%S')}",
                   title=f"Tin nhắn thử tới nhóm “{name}”",

@@ -1,7 +1,14 @@
-"""Email over SMTP (STARTTLS, SSL or plain on loopback): multipart plain text + HTML."""
+"""Email over SMTP (STARTTLS, SSL or plain on loopback): multipart plain text + HTML.
+
+Credentials never cross a network in clear text: `security: none` with a user name
+(`username_env`) is refused unless the host is `localhost` or a loopback address, when the
+channel is built: the engine and the DAG tasks stop at start with the reason (stages.alerting
+builds the channels), the web app's "Gửi thử" reports it.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import smtplib
 import ssl
@@ -9,14 +16,28 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from alerts.channels.base import DeliveryError
-from alerts.config import EmailConfig
+from alerts.config import AlertConfigError, EmailConfig
 from alerts.render import Message
+
+CLEAR_TEXT = ("channels.email: security: none would send the SMTP password in clear text to "
+              "{host}; use security: starttls or ssl, or a relay on this machine (127.0.0.1)")
+
+
+def _loopback(host: str) -> bool:
+    if host.rstrip(".").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
 
 
 class EmailChannel:
     name = "email"
 
     def __init__(self, config: EmailConfig, ssl_context: ssl.SSLContext | None = None):
+        if config.security == "none" and config.username_env and not _loopback(config.host):
+            raise AlertConfigError(CLEAR_TEXT.format(host=config.host))
         self.config = config
         self.ssl_context = ssl_context or ssl.create_default_context()
 

@@ -1,7 +1,7 @@
-"""What leaves the machine through the HTTP channels: the environment's webhook token only to the
-addresses of the configuration file, a dashboard group's own HMAC signature, and the egress guard
-at send time (real receivers on 127.0.0.1; allow-listed by their fixtures unless a test says
-otherwise)."""
+"""What leaves the machine through the channels: SMTP credentials never in clear text to another
+host; the environment's webhook token only to the addresses of the configuration file, a
+dashboard group's own HMAC signature; the egress guard at send time (real receivers on
+127.0.0.1, allow-listed by their fixtures unless a test says otherwise)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 import pytest
 
 from alerts.channels.webhook import WebhookChannel, signature, signing_key
-from alerts.config import AlertsConfig
+from alerts.config import AlertConfigError, AlertsConfig
 from alerts.engine import build_channels, deliver_pending, persist
 from alerts.outbox import Outbox
 from alerts.render import build_message
@@ -19,7 +19,7 @@ from tests.alerts.helpers import NOW, alert, config
 
 @pytest.fixture(autouse=True)
 def _secrets(monkeypatch):
-    monkeypatch.setenv("LANGNGHE_SECRET", "test-secret-not-real")
+    monkeypatch.setenv("LANGNGHE_SECRET", "test-secret-not-real-0123456789abcdef")
     monkeypatch.setenv("TEST_WEBHOOK_TOKEN", "token-cua-moi-truong")
     monkeypatch.setenv("TEST_TG_TOKEN", "123:ABC")
 
@@ -61,7 +61,7 @@ def test_dashboard_webhook_signature_verifies_over_the_exact_body(webhook_server
     channel.send(message, webhook_server.url + "/giao-dien")
     [request] = webhook_server.requests
     headers = request["headers"]
-    key = signing_key(b"test-secret-not-real", salt)
+    key = signing_key(b"test-secret-not-real-0123456789abcdef", salt)
     body = json.dumps(request["json"], ensure_ascii=False).encode("utf-8")
     assert headers["X-Langnghe-Signature"] == signature(key, headers["X-Langnghe-Timestamp"], body)
     assert headers["X-Langnghe-Signature"] != signature(
@@ -86,3 +86,62 @@ def test_webhook_and_telegram_to_a_refused_address_fail_permanently_without_a_re
     assert (report.sent, report.failed, report.retried) == (0, 2, 0)
     assert all("Kết nối bị chặn: 127.0.0.1" in e for e in report.errors), report.errors
     assert webhook_server.requests == [] and telegram_server.requests == []
+
+
+def _email(host: str, port: int = 25, security: str = "none") -> AlertsConfig:
+    return AlertsConfig.model_validate({"channels": {"email": {
+        "host": host, "port": port, "security": security, "sender": "canhbao@langnghe.test",
+        "username_env": "TEST_SMTP_USER", "password_env": "TEST_SMTP_PASSWORD"}}})
+
+
+@pytest.mark.parametrize("host", ["smtp.tinh.gov.vn", "10.0.0.25", "192.0.2.2", "localhost.vn"])
+def test_plain_smtp_with_credentials_to_another_host_is_refused_at_build(host):
+    with pytest.raises(AlertConfigError, match="clear text to " + host.replace(".", r"\.")):
+        build_channels(_email(host))
+    for security in ("starttls", "ssl"):
+        assert "email" in build_channels(_email(host, 587, security))
+
+
+def test_plain_smtp_credentials_refused_stop_the_start(tmp_path):
+    from langnghe.paths import Home
+    from runner import stages
+
+    path = tmp_path / "alerts.yaml"
+    path.write_text("channels:\n  email: {host: smtp.tinh.gov.vn, security: none, sender: "
+                    "a@b.vn, username_env: TEST_SMTP_USER}\n", encoding="utf-8")
+    with pytest.raises(AlertConfigError, match="starttls or ssl"):
+        stages.alerting(Home.resolve(tmp_path / "home"), path, [])
+
+
+def test_plain_smtp_with_credentials_on_loopback_still_logs_in_and_sends(monkeypatch):
+    """A relay on this machine (127.0.0.1, AUTH over plain SMTP allowed) gets the login."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    logins, mails = [], []
+
+    class Relay:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+            mails.append(envelope.rcpt_tos)
+            return "250 OK"
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=True)
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    relay = Controller(Relay(), hostname="127.0.0.1", port=port, authenticator=authenticate,
+                       auth_require_tls=False)
+    relay.start()
+    try:
+        monkeypatch.setenv("TEST_SMTP_USER", "canhbao")
+        monkeypatch.setenv("TEST_SMTP_PASSWORD", "mat-khau")
+        build_channels(_email("127.0.0.1", port))["email"].send(
+            build_message(alert(), "vp", None), "lanhdao@tinh.test")
+    finally:
+        relay.stop()
+    assert logins == [(b"canhbao", b"mat-khau")] and mails == [["lanhdao@tinh.test"]]
