@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 
-EVALUATIONS = ("extraction", "nlp", "nlp_domains", "nlp_stories", "nlp_entities", "alerts")
+EVALUATIONS = ("extraction", "nlp", "nlp_domains", "nlp_stories", "nlp_entities", "alerts",
+               "ask")
 
 
 def main() -> int:
