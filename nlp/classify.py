@@ -345,11 +345,12 @@ def category_text(doc, section) -> str | None:
 
 
 def transformer(task: str):
-    """The transformers model configured for `task` (nlp/transformers_backend.py: it scores
-    batches, `predict_many`), or None when the shipped linear model serves the task."""
-    from nlp import transformers_backend
+    """The fine-tuned transformer model configured for `task` (nlp/onnx_backend.py, served by
+    ONNX Runtime: it scores batches, `predict_many`), or None when the shipped linear model
+    serves the task. A `sentiment` model serves articles and social items alike."""
+    from nlp import onnx_backend
 
-    return transformers_backend.backend(task) if task in transformers_backend.LABELS else None
+    return onnx_backend.backend(task) if task in onnx_backend.LABELS else None
 
 
 def check_backends() -> list[str]:

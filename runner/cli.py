@@ -23,7 +23,7 @@ from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from langnghe.query import QueryError
 from langnghe.sources import DEFAULT_SOURCES, ConfigError, load_registry
-from nlp.transformers_backend import BackendError
+from nlp.onnx_backend import BackendError
 from nlp.watch import TopicError
 
 DEFAULT_PORT = 8080

@@ -76,8 +76,8 @@ def _batches(lines: Iterator[str]) -> Iterator[list[tuple[int, str]]]:
 def enrich_main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="langnghe enrich", description=__doc__).parse_args(argv)
     from nlp.classify import check_backends
+    from nlp.onnx_backend import BackendError
     from nlp.pipeline import enrich
-    from nlp.transformers_backend import BackendError
 
     try:
         check_backends()
