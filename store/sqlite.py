@@ -70,7 +70,7 @@ BUSY_TIMEOUT_MS = 10_000  # a writer's batch commits in well under a second; wai
 CACHE_KIB = 32_768  # page cache per connection (32 MiB): hot FTS pages for typical queries
 MMAP_BYTES = 256 * 2**20  # read the file through the OS page cache without copies
 ZLIB_LEVEL = 1  # JSON compresses ~3x even at level 1; higher levels cost ingest time for ~10%
-RANK_WINDOW = 20_000  # matches ranked by bm25 per query: ~25 ms of scoring (see _rank_floor)
+RANK_WINDOW = 20_000  # matches ranked by bm25 per query: ~25 ms of scoring (see _page)
 # every letter with every tone and both placements: changes whenever the forms would
 _FORMS_PROBE = "Thanh Hoá Hóa ĐƯỜNG đường khỏe khoẻ thuỷ thủy QUÝ àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệ" \
                "ìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ İ ß"
@@ -287,9 +287,7 @@ class SqliteStore(Store):
         node, plan = plan_query(query, filters)
         with self._read() as con, as_query_errors():
             total = con.execute(*plan.count_sql()).fetchone()[0]
-            ranked = sort == "relevance" and plan.ranked
-            floor = self._rank_floor(con, plan, limit + offset) if ranked else None
-            rows = con.execute(*plan.page_sql(sort, limit, offset, floor)).fetchall()
+            rows = self._page(con, plan, sort, limit, offset, total) if limit else []
             bodies = self._bodies(con, [row[0] for row in rows])
         hits = []
         for rowid, score, _tier in rows:
@@ -299,18 +297,30 @@ class SqliteStore(Store):
         return SearchResult(total=total, hits=hits)
 
     @staticmethod
-    def _rank_floor(con: sqlite3.Connection, plan: Plan, wanted: int) -> int | None:
-        """Lowest rowid of the RANK_WINDOW most recently indexed text matches, if more match.
+    def _page(con: sqlite3.Connection, plan: Plan, sort: Sort, limit: int, offset: int,
+              total: int) -> list[tuple[int, float, int]]:
+        """(rowid, bm25, tier) of the page's rows, in one order that covers all `total` matches.
 
-        bm25 costs ~1 µs per matching row; a common word matches half of a 200,000-document
-        store. Relevance therefore ranks the newest RANK_WINDOW matches (rowids grow with
-        indexing time), which for news is what a person scrolling by relevance looks at; the
-        total still counts every match, and newest/oldest sorts reach all of them.
+        bm25 costs ~1 µs per matching row and a common word matches half of a 200,000-document
+        store, so relevance ranks at most RANK_WINDOW matches: those most recently indexed
+        (rowids grow with indexing time) among the matches of the query *and* the filters —
+        for news, what a person scrolling by relevance looks at. The other matches follow them,
+        newest first, so every page agrees with the total whatever the filters and the offset.
         """
-        window = max(RANK_WINDOW, wanted)
-        row = con.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
-                          "LIMIT 1 OFFSET ?", (plan.fts, window - 1)).fetchone()
-        return row[0] if row else None
+        if sort != "relevance" or not plan.ranked:
+            return con.execute(*plan.time_sql(sort, limit, offset)).fetchall()
+        if total <= RANK_WINDOW:
+            return con.execute(*plan.ranked_sql(limit, offset)).fetchall()
+        floor = con.execute(*plan.floor_sql(RANK_WINDOW)).fetchone()[0]
+        rows = []
+        if offset < RANK_WINDOW:
+            rows = con.execute(*plan.ranked_sql(min(limit, RANK_WINDOW - offset), offset,
+                                                floor)).fetchall()
+        if offset + limit > RANK_WINDOW:
+            skip = max(0, offset - RANK_WINDOW)
+            rows += con.execute(*plan.time_sql("newest", offset + limit - RANK_WINDOW - skip,
+                                               skip, below=floor)).fetchall()
+        return rows
 
     def _bodies(self, con: sqlite3.Connection, rowids: list[int]) -> dict[int, Document]:
         if not rowids:

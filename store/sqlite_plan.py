@@ -2,8 +2,9 @@
 
 `plan_query` parses a query and compiles it (store/fts_query.py) into a `Plan`: its FROM and
 WHERE over `fts` and `docs d`, with parameters, and the SQL of a page of results ranked by bm25
-or sorted by time. Filters' times become unix seconds (`Span`); a span may replace them, so the
-aggregations can count part of a period (store/sqlite_counts.py).
+or sorted by time (which rows are ranked: `SqliteStore._page`). Filters' times become unix
+seconds (`Span`); a span may replace them, so the aggregations can count part of a period
+(store/sqlite_counts.py).
 """
 
 from __future__ import annotations
@@ -59,13 +60,26 @@ class Plan:
             return "SELECT count(*) FROM fts WHERE fts MATCH ?", [self.fts]
         return f"SELECT count(*) {self.from_where}", self.params
 
-    def page_sql(self, sort: Sort, limit: int, offset: int,
-                 floor: int | None) -> tuple[str, list[object]]:
-        """rowid, score, tier of a page; `floor` bounds the rows ranked (SqliteStore._rank_floor)"""
-        if not (sort == "relevance" and self.ranked):
-            order = "d.ts, d.rowid" if sort == "oldest" else "d.ts DESC, d.rowid DESC"
-            return (f"SELECT d.rowid, 0.0, 0 {self.from_where} ORDER BY {order} LIMIT ? OFFSET ?",
-                    [*self.params, limit, offset])
+    def time_sql(self, sort: Sort, limit: int, offset: int,
+                 below: int | None = None) -> tuple[str, list[object]]:
+        """rowid, score (0), tier (0) of a page sorted by time; `below` (text queries only):
+        only rowids under it, a bound FTS5 applies while reading its doclists."""
+        order = "d.ts, d.rowid" if sort == "oldest" else "d.ts DESC, d.rowid DESC"
+        bound, bounds = ("", []) if below is None else (" AND fts.rowid < ?", [below])
+        return (f"SELECT d.rowid, 0.0, 0 {self.from_where}{bound} ORDER BY {order} "
+                "LIMIT ? OFFSET ?", [*self.params, *bounds, limit, offset])
+
+    def floor_sql(self, window: int) -> tuple[str, list[object]]:
+        """The lowest rowid of the `window` most recently indexed matches (filters applied).
+
+        FTS5 walks its doclists in rowid order, so this reads matches newest first and stops
+        after `window` of them pass the filters."""
+        return (f"SELECT fts.rowid {self.from_where} ORDER BY fts.rowid DESC LIMIT 1 OFFSET ?",
+                [*self.params, window - 1])
+
+    def ranked_sql(self, limit: int, offset: int,
+                   floor: int | None = None) -> tuple[str, list[object]]:
+        """rowid, score, tier of a page by relevance; `floor`: only rowids from it up."""
         bound, floors = ("", []) if floor is None else (" AND fts.rowid >= ?", [floor])
         tier, head = "0", []
         if self.tier_fts:
