@@ -74,8 +74,10 @@ def build_digest(store: Store, now: datetime, outbox: Outbox | None = None,
         "top_stories": top_stories(store, *periods["today"]),
         "open_alerts": [{"id": a.id, "title": a.title, "severity": a.severity,
                          "status": a.status, "kind": a.kind} for a in open_alerts],
-        "source_problems": [{"source": a.explanation.outlets[0][0] if a.explanation.outlets
-                             else a.key, "reason": a.explanation.reason} for a in problems],
+        # one source, or an outage of several (its title says how many and why)
+        "source_problems": [{"source": a.explanation.outlets[0][0]
+                             if len(a.explanation.outlets) == 1 else a.title,
+                             "reason": a.explanation.reason} for a in problems],
     }
 
 

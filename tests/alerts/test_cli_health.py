@@ -73,9 +73,11 @@ def test_health_adapts_crawler_rows():
     from types import SimpleNamespace
 
     row = SimpleNamespace(source_id="nld", name="Người Lao Động", silent_for=timedelta(hours=9),
-                          items_24h=0, status="silent", last_error=None)
+                          items_24h=0, status="silent", last_error=None,
+                          last_error_class=None, last_error_at=None, last_success=None)
     alert = check(from_crawler(row, NOW), NOW)
     assert alert is not None and "Người Lao Động" in alert.explanation.reason
     ok = SimpleNamespace(source_id="nld", name="NLĐ", silent_for=timedelta(minutes=20),
-                         items_24h=120, status="ok", last_error=None)
+                         items_24h=120, status="ok", last_error=None,
+                         last_error_class=None, last_error_at=None, last_success=None)
     assert check(from_crawler(ok, NOW), NOW) is None
