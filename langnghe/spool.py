@@ -4,15 +4,20 @@ Producers write a batch of documents to `tmp/`, fsync it and rename it into `new
 either wholly visible or not at all. A consumer claims a batch by renaming it into `cur/`
 (atomic, so two consumers never take the same batch), processes it, and deletes it only after
 the store has committed it; if processing raises, the batch goes straight back to `new/`. A
-consumer that dies leaves its claim in `cur/`; claims older than `stale_after` seconds go back
-to `new/`. Re-delivery is harmless because document ids are stable
-and every store write is an upsert. Works on a shared filesystem, which is what Airflow workers
-on several machines use.
+consumer that dies leaves its claim in `cur/`, and `requeue_stale` (called before each claim)
+sends it back: at once when the claim's owner is known dead — the claim's name carries its
+host, process id and process start time, so on the same host a claim whose process no longer
+exists (or whose pid now belongs to another process) goes back on the next run, e.g. right after
+a restart — and otherwise once it is older than `stale_after` seconds (a claim of another host,
+whose processes cannot be seen from here, or one named before owners were recorded).
+Re-delivery is harmless because document ids are stable and every store write is an upsert.
+Works on a shared filesystem, which is what Airflow workers on several machines use.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -50,12 +55,14 @@ class Spool:
         return sum(1 for d in ("new", "cur") for _ in (self.root / d).glob("*.jsonl*"))
 
     def requeue_stale(self) -> int:
-        """Return claims older than `stale_after` to `new/` (their consumer died)."""
+        """Return to `new/` the claims whose owner is dead or that are older than
+        `stale_after` (their consumer died or hangs)."""
         now = time.time()
         count = 0
         for path in (self.root / "cur").glob("*.jsonl*"):
             try:
-                if now - path.stat().st_mtime > self.stale_after:
+                if (owner_alive(path.name.partition("@")[2]) is False
+                        or now - path.stat().st_mtime > self.stale_after):
                     os.replace(path, self.root / "new" / path.name.split("@", 1)[0])
                     count += 1
             except FileNotFoundError:
@@ -70,7 +77,7 @@ class Spool:
         the valid documents of that batch are still delivered.
         """
         claimed: list[tuple[Path, list[Document]]] = []
-        token = f"@{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        token = f"@{owner_token()}~{uuid.uuid4().hex[:6]}"
         for path in sorted((self.root / "new").glob("*.jsonl"))[:max_batches]:
             target = self.root / "cur" / (path.name + token)
             try:
@@ -107,6 +114,38 @@ class Spool:
             (self.root / "bad" / path.name.split("@", 1)[0]).write_text("\n".join(bad) + "\n",
                                                                        encoding="utf-8")
         return docs
+
+
+def _process_start(pid: int) -> str:
+    """The process's start time in clock ticks since boot (Linux /proc); "" when unknown, "Z"
+    for a zombie (dead, not yet reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rpartition(")")[2].split()  # after "(command name)", which may hold spaces
+    return "Z" if fields[0] == "Z" else fields[19]
+
+
+def owner_token() -> str:
+    """This process as a claim's name records it: host~pid~start time."""
+    return f"{socket.gethostname()}~{os.getpid()}~{_process_start(os.getpid())}"
+
+
+def owner_alive(token: str) -> bool | None:
+    """Whether the process that made a claim still runs: True or False on its own host, None
+    when that cannot be seen from here (another host, or a claim named the older way)."""
+    parts = token.split("~")
+    if len(parts) != 4 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return None
+    pid, started = int(parts[1]), parts[2]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # alive, under another user
+    return _process_start(pid) == started  # a reused pid has another start time
 
 
 def _fsync_dir(path: Path) -> None:

@@ -87,3 +87,56 @@ def test_spool_killed_writer_leaves_only_whole_batches(tmp_path):
         docs = [d for _, b in batches for d in b]
     assert docs, "the writer produced nothing before it was killed"
     assert not list((tmp_path / "bad").iterdir())
+
+
+def _claim_and_wait(root, claimed, release):
+    """A consumer that claims every batch, says so, then works until told to stop."""
+    claim = Spool(root).claim()
+    claim.__enter__()
+    claimed.set()
+    release.wait(60)
+
+
+def _consumer(root):
+    ctx = multiprocessing.get_context("spawn")
+    claimed, release = ctx.Event(), ctx.Event()
+    proc = ctx.Process(target=_claim_and_wait, args=(str(root), claimed, release))
+    proc.start()
+    assert claimed.wait(60), "the consumer never claimed"
+    return proc, release
+
+
+def test_spool_claim_of_a_killed_consumer_goes_back_at_once_on_restart(tmp_path):
+    Spool(tmp_path).put([doc(1)])
+    proc, _ = _consumer(tmp_path)
+    assert [p.name.split("@")[1].split("~")[1] for p in (tmp_path / "cur").iterdir()] == [
+        str(proc.pid)]  # the claim names its owner
+    os.kill(proc.pid, signal.SIGKILL)  # the engine killed during its cycle
+    proc.join()
+    restarted = Spool(tmp_path)  # stale_after keeps its default of ten minutes
+    assert restarted.requeue_stale() == 1
+    with restarted.claim() as batches:
+        assert [d.title for _, b in batches for d in b] == ["1"]
+
+
+def test_spool_claim_of_a_live_consumer_stays_claimed(tmp_path):
+    Spool(tmp_path).put([doc(1)])
+    proc, release = _consumer(tmp_path)
+    try:
+        assert Spool(tmp_path).requeue_stale() == 0 and Spool(tmp_path).pending() == 1
+        with Spool(tmp_path).claim() as batches:
+            assert batches == []  # still its owner's
+    finally:
+        release.set()
+        proc.join()
+
+
+def test_spool_claim_of_another_host_waits_for_stale_after(tmp_path):
+    spool = Spool(tmp_path, stale_after=600)
+    path = spool.put([doc(1)])
+    claim = tmp_path / "cur" / (path.name + "@worker-2.tinh.gov.vn~4242~123~abcdef")
+    os.replace(path, claim)
+    assert spool.requeue_stale() == 0  # its process cannot be seen from here: a lease of 600 s
+    old = time.time() - 601
+    os.utime(claim, (old, old))
+    assert spool.requeue_stale() == 1
