@@ -7,7 +7,8 @@ stays the reviewed base, the dashboard layers additions and disables on top.
 A source URL must point at the public internet: loopback, private (RFC 1918, fc00::/7),
 link-local (169.254/16 — cloud metadata — and fe80::/10), multicast, reserved and unspecified
 addresses are refused, both as literal IPs and as what the host name resolves to, so the
-crawler cannot be turned against the machine or its network (SSRF).
+crawler cannot be turned against the machine or its network (SSRF). The address classes are the
+egress guard's (langnghe.egress), which checks every fetch again when it connects.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from langnghe import egress
 from langnghe.sources import Registry, Source
 from web import db
 
@@ -41,10 +43,7 @@ def resolve(host: str) -> list[str]:
 
 
 def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return egress.refusal(address) is None
 
 
 def check_public_url(url: str, resolver: Resolver = resolve) -> str:
