@@ -20,9 +20,10 @@ The directory holds what an ONNX export writes (nothing is downloaded):
 - `config.json`: `id2label` naming the task's classes (case and the usual short forms —
   NEG/NEU/POS, CLEAN/OFFENSIVE/HATE — are accepted; a model whose labels do not fit is refused
   with the classes it has and those expected), `pad_token_id` (RoBERTa-family models such as
-  PhoBERT derive positions from it), `max_position_embeddings`, and, for a model pre-trained on
-  word-segmented text as PhoBERT is, `"langnghe_word_segmented": true`: the text then goes
-  through nlp.segment first ("Thanh_Hóa mưa_lũ", the convention of PhoBERT's RDRSegmenter).
+  PhoBERT derive positions from it), `max_position_embeddings`, `vocab_size` (a larger id is
+  read as the unknown token), and, for a model pre-trained on word-segmented text as PhoBERT
+  is, `"langnghe_word_segmented": true`: the text then goes through nlp.segment first
+  ("Thanh_Hóa mưa_lũ", the convention of PhoBERT's RDRSegmenter).
 
 onnxruntime and tokenizers are not part of the default install (`requirements.lock`), and the
 default path never imports them; they come from `requirements-onnx.lock` (`make onnx`, about
@@ -156,6 +157,11 @@ class OnnxClassifier:
         self.tokenizer.enable_truncation(max_length=min(MAX_TOKENS, positions))
         self.tokenizer.enable_padding(pad_id=int(pad_id),
                                       pad_token=self.tokenizer.id_to_token(int(pad_id)) or "")
+        # ids past the model's embeddings (symbols a converted tokenizer keeps for its merges,
+        # nlp.onnx_tokenizer) are unknown words to the model
+        unknown = getattr(self.tokenizer.model, "unk_token", None)
+        self.unk_id = self.tokenizer.token_to_id(unknown) if unknown else None
+        self.vocab_size = config.get("vocab_size")
 
     def _encode(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if self.segmented:
@@ -165,8 +171,12 @@ class OnnxClassifier:
         encodings = self.tokenizer.encode_batch([text or " " for text in texts])
         columns = {"input_ids": "ids", "attention_mask": "attention_mask",
                    "token_type_ids": "type_ids"}
-        return {name: np.array([getattr(e, columns[name]) for e in encodings], dtype=dtype)
-                for name, dtype in self.inputs.items()}
+        arrays = {name: np.array([getattr(e, columns[name]) for e in encodings], dtype=dtype)
+                  for name, dtype in self.inputs.items()}
+        if self.vocab_size and self.unk_id is not None:
+            ids = arrays["input_ids"]
+            ids[ids >= self.vocab_size] = self.unk_id
+        return arrays
 
     def predict_many(self, texts: Sequence[str]) -> list[Label]:
         """The most probable class of each text with its softmax probability."""

@@ -19,7 +19,8 @@ PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 RUNTIME_PACKAGES = tuple(pattern.rstrip("*") for pattern in
                          PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"])
 TRAINING_ONLY = ("nlp/models/", "nlp/train.py")  # `make train`: development side
-OPTIONAL = {"nlp/onnx_backend.py": "requirements-onnx.lock"}
+OPTIONAL = {"nlp/onnx_backend.py": "requirements-onnx.lock",
+            "nlp/onnx_tokenizer.py": "requirements-onnx.lock"}
 DEV_ONLY = ("pytest", "ruff", "playwright", "aiosmtpd", "pypdf", "underthesea", "onnx")
 LOCKS = ("requirements.lock", "requirements-onnx.lock", "requirements-dev.lock")
 
