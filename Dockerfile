@@ -5,7 +5,9 @@
 # app pins fastapi 0.163.2 (see scripts/airflow-requirements.in). The package is installed
 # editable from /app in both, so the paths it computes from its checkout (config/,
 # index_mappings/, dashboards/, the crawl subprocess) are the same as in a development clone.
-# Every dependency installs from a wheel: no compiler in any stage.
+# Every dependency installs from a wheel: no compiler in any stage. The images carry the runtime
+# only (requirements.lock: no test or evaluation tools); the optional backend of fine-tuned
+# transformer models is added with --build-arg WITH_ONNX=true (requirements-onnx.lock, ~120 MB).
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS base
@@ -15,7 +17,7 @@ WORKDIR /app
 
 # --- source: the package tree only (no venvs, tests or local data) ---
 FROM base AS source
-COPY pyproject.toml README.md requirements.lock ./
+COPY pyproject.toml README.md requirements.lock requirements-onnx.lock ./
 COPY scripts/airflow-requirements.lock ./scripts/
 COPY langnghe ./langnghe
 COPY crawlers ./crawlers
@@ -29,9 +31,11 @@ COPY index_mappings ./index_mappings
 COPY dashboards ./dashboards
 COPY dags ./dags
 
-# --- build: the web app's virtualenv (requirements.lock) ---
+# --- build: the web app's virtualenv (requirements.lock [+ requirements-onnx.lock]) ---
 FROM source AS build-app
+ARG WITH_ONNX=false
 RUN python -m venv /venv && /venv/bin/pip install -r requirements.lock \
+    && if [ "$WITH_ONNX" = true ]; then /venv/bin/pip install -r requirements-onnx.lock; fi \
     && /venv/bin/pip install --no-deps -e .
 
 # --- build: the Airflow virtualenv (scripts/airflow-requirements.lock) ---
@@ -62,5 +66,5 @@ ENV PATH=/venv/bin:$PATH LANGNGHE_HOME=/data
 USER 10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/api/v1/status', timeout=5)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=5)"]
 CMD ["langnghe", "run", "--host", "0.0.0.0", "--home", "/data", "--sources", "/app/config/sources.yaml"]

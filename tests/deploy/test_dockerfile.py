@@ -88,3 +88,16 @@ def test_every_package_folder_is_copied_into_the_image(dockerfile):
         assert f"COPY {folder} ./{folder}" in dockerfile, folder
     for data in ("config", "index_mappings", "dashboards", "dags"):
         assert f"COPY {data} ./{data}" in dockerfile, data
+
+
+def test_image_installs_the_runtime_only(dockerfile):
+    body = " ".join(stages(dockerfile)["build-app"])
+    assert "requirements-dev.lock" not in dockerfile  # no test or evaluation tools in an image
+    assert 'if [ "$WITH_ONNX" = true ]; then /venv/bin/pip install -r requirements-onnx.lock' \
+        in body and "ARG WITH_ONNX=false" in body
+
+
+def test_health_check_asks_the_public_health_route(dockerfile):
+    # /api/v1/status needs a signed-in viewer: asked without one, every check would fail
+    check = re.search(r"HEALTHCHECK .*?CMD (\[.*\])", re.sub(r"\\\n\s*", " ", dockerfile)).group(1)
+    assert "http://127.0.0.1:8080/health'" in check
