@@ -10,6 +10,10 @@
 # refuses to run as root, so as root the node runs as an unprivileged system user created here.
 # Every step is idempotent: `start` on a running node only prints its URL.
 #
+# Needs: curl and Java 17+ always; Maven (mvn) and unzip on the first start (the download). No
+# root: run by a normal user, the node runs as that user. Only when run as root does it create
+# the system user (useradd) and start the node through runuser.
+#
 # Environment (all optional):
 #   LANGNGHE_ES_VERSION  Elasticsearch version (default below: the newest integ-test-zip published)
 #   LANGNGHE_ES_HOME     cache dir for the distribution, data and logs
@@ -66,15 +70,23 @@ download() {
 }
 
 java_home() {
-    if [[ -n "${ES_JAVA_HOME:-}" ]]; then echo "$ES_JAVA_HOME"; return; fi
-    local java
-    java="$(command -v java)" || die "no java on PATH; set ES_JAVA_HOME to a JDK 17+"
-    dirname "$(dirname "$(readlink -f "$java")")"
+    local home java major
+    if [[ -n "${ES_JAVA_HOME:-}" ]]; then
+        home="$ES_JAVA_HOME"
+    else
+        java="$(command -v java)" || die "no java on PATH; install a JDK 17+ or set ES_JAVA_HOME"
+        home="$(dirname "$(dirname "$(readlink -f "$java")")")"
+    fi
+    # `java -version` prints e.g. openjdk version "17.0.12" (or "1.8.0_402" for Java 8)
+    major="$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' | head -n 1)"
+    [[ "${major:-0}" -ge 17 ]] || die "Elasticsearch $VERSION needs Java 17+, $home has ${major:-no java}"
+    echo "$home"
 }
 
 ensure_user() {
     id -u "$ES_USER" >/dev/null 2>&1 && return 0
-    say "creating system user $ES_USER (Elasticsearch refuses to run as root)"
+    command -v useradd >/dev/null || die "useradd is missing (Debian: passwd package); or start as a normal user"
+    say "as root: creating system user $ES_USER (Elasticsearch refuses to run as root)"
     useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$ES_USER" \
         || die "could not create user $ES_USER"
 }
@@ -98,14 +110,15 @@ prepare_run_dir() {
 }
 
 start() {
+    command -v curl >/dev/null || die "curl is needed to check the node's health"
     if healthy; then echo "$URL"; return 0; fi
     if curl -s --max-time 2 "$URL" >/dev/null 2>&1; then
         die "port $PORT answers but not as a healthy Elasticsearch; set LANGNGHE_ES_PORT"
     fi
+    local jhome
+    jhome="$(java_home)"  # before the download: a wrong Java fails at once
     download
     prepare_run_dir
-    local jhome
-    jhome="$(java_home)"
     local -a cmd=(env "ES_JAVA_HOME=$jhome" "ES_PATH_CONF=$RUN_DIR/config"
         "ES_TMPDIR=$RUN_DIR/tmp" "ES_JAVA_OPTS=-Xms$HEAP -Xmx$HEAP"
         "$DIST/bin/elasticsearch" -d -p "$PID_FILE"
