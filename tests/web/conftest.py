@@ -74,7 +74,8 @@ def web_db(tmp_path, users_template):
 HEALTH = [{"source_id": "vnexpress", "name": "VnExpress <b>", "status": "failing",
            "last_success": None, "last_error": "DNS: name not resolved",
            "last_error_at": NOW, "items_24h": 0, "silent_for": None,
-           "consecutive_failures": 3}]  # the fields alerts/health.py reads, too
+           "consecutive_failures": 3, "error_class": "dns", "failed_at": NOW,
+           "polled_at": None}]  # the fields alerts/health.py reads, too
 
 
 @pytest.fixture
