@@ -39,16 +39,16 @@ class Period:
     future: bool = False
 
     def describe(self) -> str:
-        """"tuần trước (30/11–06/12/2026)" — the period named with its dates."""
+        """"tuần trước (30/11–06/12/2026)", "24 giờ qua (từ 09:30 09/12 đến 09:30 10/12/2026)"."""
         end = self.until - timedelta(microseconds=1)
-        if self.since.date() == end.date():
-            days = _d(self.since, year=True)
-        else:
-            days = f"{_d(self.since, year=self.since.year != end.year)}–{_d(end, year=True)}"
-        clock = ""
-        if self.since.time() != time(0) or self.until.time() != time(0):
-            clock = f", {self.since:%H:%M}–{self.until:%H:%M}"
-        return f"{self.label} ({days}{clock})"
+        if self.since.time() == time(0) and self.until.time() == time(0):
+            if self.since.date() == end.date():
+                return f"{self.label} ({_d(self.since, True)})"
+            return (f"{self.label} ({_d(self.since, self.since.year != end.year)}–"
+                    f"{_d(end, True)})")
+        start = _d(self.since, self.since.year != self.until.year)
+        return (f"{self.label} (từ {self.since:%H:%M} {start} "
+                f"đến {self.until:%H:%M} {_d(self.until, True)})")
 
 
 def _d(moment: datetime, year: bool) -> str:

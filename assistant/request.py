@@ -105,6 +105,8 @@ class Request:
     period: Period | None = None  # None: no period applies (open alerts now)
     other: Subject | Period | None = None  # compare: the other side
     limit: int | None = None  # "5 tin nổi bật"
+    briefing: bool = False  # the morning question: answered with the daily digest
+    restated: str | None = None  # the language model's restatement the rules read (assistant.llm)
     suggestions: tuple[str, ...] = ()  # when not understood: two supported questions
 
     @property
@@ -140,12 +142,14 @@ class Request:
                      "period": self.period.describe() if self.period else None,
                      "filters": self.subject.filters(),
                      "keywords": " ".join(self.subject.keywords), "query": self.query,
-                     "compare": None}
+                     "compare": None, "briefing": self.briefing}
         if isinstance(self.other, Period):
             out["compare"] = {"since": iso(self.other.since), "until": iso(self.other.until),
                               "period": self.other.describe()}
         elif isinstance(self.other, Subject):
             out["compare"] = {**self.subject.differs(self.other), "query": self.other.query()}
+        if self.restated:
+            out["restated"] = self.restated
         if not self.understood:
             out["suggestions"] = list(self.suggestions)
         return out

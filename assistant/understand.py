@@ -45,6 +45,10 @@ DEFAULT_SPAN = {"overview": timedelta(hours=24), "top_stories": timedelta(hours=
                 "sentiment": 7 * DAY, "compare": 7 * DAY, "search": 7 * DAY}
 DEFAULT_AHEAD = 7 * DAY  # a forecast without a period: the next seven days, by day
 DEFAULT_LABEL = {timedelta(hours=24): "24 giờ qua", 7 * DAY: "7 ngày qua"}
+# An overview of these periods with no filter is the morning question ("Hôm nay có gì?"): it is
+# answered with the daily digest's briefing, whose window is the 24 hours before now.
+BRIEFING_LABELS = {"hom nay", "sang nay", "24 gio qua", "24h qua", "bay gio", "hien nay"}
+BRIEFING_SPAN = timedelta(hours=24)
 OUTLET_WORDS = ("báo", "trên", "tờ", "nguồn", "kênh", "đài", "của", "tạp chí", "trang")
 _SYLLABLE_RE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
                           r"[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$")
@@ -309,6 +313,10 @@ def _build(question: str, intent: str, now: datetime, subject: Subject,
     period = (periods[0] if periods else None) or _default_period(intent, now)
     if intent == "forecast":
         period = next((p for p in periods if p.future), None) or _default_period(intent, now)
+    briefing = (intent == "overview" and subject.empty()
+                and fold(period.label) in BRIEFING_LABELS)
+    if briefing:
+        period = Period(now - BRIEFING_SPAN, now, "24 giờ qua")
     if intent == "sentiment":  # the breakdown is the answer: "tỷ lệ tiêu cực" is not a filter
         subject = subject.with_(sentiment=())
     other: Subject | Period | None = None
@@ -320,7 +328,7 @@ def _build(question: str, intent: str, now: datetime, subject: Subject,
                 subject = subject.with_(**{name: values[:1]})
                 other = subject.with_(**{name: values[1:]})
         other = other or _previous(period, now)
-    return Request(question, intent, now, subject, period, other, limit)
+    return Request(question, intent, now, subject, period, other, limit, briefing=briefing)
 
 
 def suggest(question: str, catalog: Catalog, places: Iterable[PlaceRef] = ()) -> tuple[str, ...]:
