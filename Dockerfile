@@ -6,8 +6,8 @@
 # editable from /app in both, so the paths it computes from its checkout (config/,
 # index_mappings/, dashboards/, the crawl subprocess) are the same as in a development clone.
 # Every dependency installs from a wheel: no compiler in any stage. The images carry the runtime
-# only (requirements.lock: no test or evaluation tools); the optional backend of fine-tuned
-# transformer models is added with --build-arg WITH_ONNX=true (requirements-onnx.lock, ~120 MB).
+# only (no test or evaluation tools); the optional backend of fine-tuned transformer models is
+# added to both with --build-arg WITH_ONNX=true (requirements-onnx.lock, ~120 MB).
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS base
@@ -24,6 +24,7 @@ COPY crawlers ./crawlers
 COPY nlp ./nlp
 COPY store ./store
 COPY alerts ./alerts
+COPY assistant ./assistant
 COPY web ./web
 COPY runner ./runner
 COPY config ./config
@@ -38,9 +39,11 @@ RUN python -m venv /venv && /venv/bin/pip install -r requirements.lock \
     && if [ "$WITH_ONNX" = true ]; then /venv/bin/pip install -r requirements-onnx.lock; fi \
     && /venv/bin/pip install --no-deps -e .
 
-# --- build: the Airflow virtualenv (scripts/airflow-requirements.lock) ---
+# --- build: the Airflow virtualenv (scripts/airflow-requirements.lock [+ the ONNX lock]) ---
 FROM source AS build-airflow
+ARG WITH_ONNX=false
 RUN python -m venv /venv && /venv/bin/pip install -r scripts/airflow-requirements.lock \
+    && if [ "$WITH_ONNX" = true ]; then /venv/bin/pip install -r requirements-onnx.lock; fi \
     && /venv/bin/pip install --no-deps -e .
 
 # --- airflow: api-server, scheduler, dag-processor, triggerer and Celery worker ---

@@ -20,7 +20,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${LANGNGHE_AIRFLOW_VENV:-$ROOT/.venv-airflow}"
 PYTHON="${PYTHON:-python3}"
 IN="$ROOT/scripts/airflow-requirements.in"
-LOCK="$ROOT/scripts/airflow-requirements.lock"
+LOCK="$ROOT/scripts/airflow-requirements.lock"          # what the Airflow image installs
+DEV_LOCK="$ROOT/scripts/airflow-requirements-dev.lock"  # + pytest, for the suites run here
 NPM_PKGS=(dclint@3.1.0 dockerfile-utils@0.16.3)  # compose-spec schema + rules; Dockerfile linter
 PIP=(--quiet --disable-pip-version-check)
 
@@ -34,7 +35,7 @@ relock() {
     tmp="$(mktemp -d)"
     constraints="$tmp/constraints.txt"
     # the project's pins as constraints, minus the web-only packages Airflow pins differently
-    grep -viE '^(fastapi|starlette|uvicorn|python-multipart|playwright|greenlet|ruff|aiosmtpd|atpublic|annotated-doc)==' \
+    grep -viE '^(fastapi|starlette|uvicorn|python-multipart|annotated-doc)==' \
         "$ROOT/requirements.lock" > "$constraints"
     "$PYTHON" -m venv "$tmp/venv"
     "$tmp/venv/bin/pip" install "${PIP[@]}" -r "$IN" -c "$constraints"
@@ -47,12 +48,12 @@ relock() {
 
 install_venv() {
     local stamp
-    stamp="$VENV/.installed-$(cat "$LOCK" "$ROOT/pyproject.toml" | cksum | cut -d' ' -f1)"
+    stamp="$VENV/.installed-$(cat "$LOCK" "$DEV_LOCK" "$ROOT/pyproject.toml" | cksum | cut -d' ' -f1)"
     if [[ -f "$stamp" ]]; then
         return 0
     fi
     test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install "${PIP[@]}" -r "$LOCK"
+    "$VENV/bin/pip" install "${PIP[@]}" -r "$LOCK" -r "$DEV_LOCK"
     "$VENV/bin/pip" install "${PIP[@]}" --no-deps -e "$ROOT"
     rm -f "$VENV"/.installed-* && touch "$stamp"
 }

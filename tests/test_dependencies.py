@@ -75,9 +75,15 @@ def test_runtime_lock_carries_no_development_tool():
     assert {"onnxruntime", "tokenizers"} <= pins("requirements-onnx.lock").keys()
 
 
+def test_airflow_image_lock_carries_no_development_tool():
+    image = pins("scripts/airflow-requirements.lock")
+    assert not set(map(_key, DEV_ONLY)) & image.keys()
+    assert "pytest" in pins("scripts/airflow-requirements-dev.lock")  # for .venv-airflow
+
+
 def test_no_lock_brings_torch_or_cuda():
-    for lock in (REPO).glob("requirements*.lock"):
-        names = pins(lock.name)
+    for lock in [*REPO.glob("requirements*.lock"), *REPO.glob("scripts/*.lock")]:
+        names = pins(lock.relative_to(REPO).as_posix())
         assert not {n for n in names if n in ("torch", "transformers", "triton")
                     or n.startswith(("nvidia-", "cuda-"))}, lock.name
 

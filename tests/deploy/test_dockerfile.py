@@ -90,9 +90,10 @@ def test_every_package_folder_is_copied_into_the_image(dockerfile):
         assert f"COPY {data} ./{data}" in dockerfile, data
 
 
-def test_image_installs_the_runtime_only(dockerfile):
-    body = " ".join(stages(dockerfile)["build-app"])
-    assert "requirements-dev.lock" not in dockerfile  # no test or evaluation tools in an image
+@pytest.mark.parametrize("stage", ["build-app", "build-airflow"])
+def test_images_install_the_runtime_only(dockerfile, stage):
+    body = " ".join(stages(dockerfile)[stage])
+    assert "-dev.lock" not in dockerfile  # no test or evaluation tools in an image
     assert 'if [ "$WITH_ONNX" = true ]; then /venv/bin/pip install -r requirements-onnx.lock' \
         in body and "ARG WITH_ONNX=false" in body
 
