@@ -52,6 +52,8 @@ DEFAULT_SETTINGS = {  # under the job's own settings
     # the news crawl's pipeline: posts count as seen only once their batch is in the spool
     "ITEM_PIPELINES": {"crawlers.pipelines.DocumentsFilePipeline": 300,
                        "crawlers.pipelines.SpoolPipeline": 310},
+    # every request and redirect hop through the egress guard, as in the news crawl
+    "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.EgressGuardMiddleware": 950},
 }
 
 
@@ -245,7 +247,10 @@ SPIDERS = {"xenforo": XenForoSpider, "telegram": TelegramSpider}
 
 def run_job(job: dict) -> None:
     """Run the job's spiders in this process: {"settings": {…}, "spiders": [[name, {args}]]}."""
-    settings = {**DEFAULT_SETTINGS, **job.get("settings", {})}
+    given = job.get("settings", {})
+    settings = {**DEFAULT_SETTINGS, **given,  # middlewares the job adds (host map) join the guard
+                "DOWNLOADER_MIDDLEWARES": {**DEFAULT_SETTINGS["DOWNLOADER_MIDDLEWARES"],
+                                           **given.get("DOWNLOADER_MIDDLEWARES", {})}}
     process = CrawlerProcess(settings=settings, install_root_handler=False)
     for name, kwargs in job["spiders"]:
         process.crawl(SPIDERS[name], **kwargs)

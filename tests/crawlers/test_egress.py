@@ -7,14 +7,21 @@ may reach it unless the allow-list names it."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from crawlers.replay import ReplayServer
 from crawlers.run import crawl_once
 from langnghe.paths import Home
 from langnghe.sources import Registry
+from tests.connectors.test_spiders import FORUM, crawl, site_routes
 from tests.crawlers.conftest import rss
 from tests.crawlers.test_crawl import FAST, _spooled
+from tests.paths import REPO
 
 FEED = "https://bao.vn/rss/tin-moi.rss"
 REDIRECTING = "https://bao.vn/tin/chuyen-huong.html"
@@ -80,3 +87,26 @@ def test_sources_check_goes_through_the_guard(world, monkeypatch):
     allow(monkeypatch, f"127.0.0.1:{port}")
     [(_, _, fetched)] = check_reachability(registry, timeout=5)
     assert fetched == "HTTP 404" and len(internal.requests) == 1
+
+
+def test_forum_spider_is_guarded_too(tmp_path, monkeypatch):
+    """The connectors' spiders (forums, Telegram previews) run their own Scrapy process: a forum
+    listed at an internal address is refused there as well."""
+    monkeypatch.delenv("LANGNGHE_EGRESS_ALLOW", raising=False)
+    routes, _ = site_routes()
+    with ReplayServer(routes) as server:
+        internal = server.local_url(FORUM)  # the forum, but at 127.0.0.1, not through the map
+        job = {"settings": {"LANGNGHE_DOCUMENTS_FILE": str(tmp_path / "docs.jsonl"),
+                            "LANGNGHE_CONNECTOR_STATE": str(tmp_path / "state.sqlite"),
+                            "LANGNGHE_CAPTURE_DIR": str(tmp_path / "warc"),
+                            "DOWNLOAD_DELAY": 0, "ROBOTSTXT_OBEY": False,
+                            "RETRY_ENABLED": False, "LOG_LEVEL": "WARNING"},
+               "spiders": [["xenforo", {"forums": [internal]}]]}
+        (tmp_path / "job.json").write_text(json.dumps(job))
+        done = subprocess.run([sys.executable, "-m", "crawlers.connectors.spiders", "--job",
+                               str(tmp_path / "job.json")], cwd=REPO, capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)}, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert server.requests == []
+        assert crawl(server, tmp_path, 1)  # through the host map, the same forum is crawled
