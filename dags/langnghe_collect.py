@@ -1,19 +1,21 @@
 """collect: poll due feeds and crawl new articles into the spool, one mapped task per source group.
 
-Every 5 minutes. `plan_groups` splits the enabled sources of the registry into
-`collect_groups` groups (a source always lands in the same group); `crawl_group` is mapped
-over them, so Airflow workers on several machines crawl in parallel. Each mapped task calls
-`runner.stages.collect` — the function the embedded runner calls — which runs Scrapy in a
-subprocess (Twisted's reactor cannot restart inside one process; a subprocess behaves the same
-under `dag.test()` and on a worker) and returns the crawl's stats (found / new / failed and
-errors per source), which go to XCom and the task log. `report` adds the groups up.
+Every 5 minutes. `plan_groups` splits the enabled sources of the effective registry (the sources
+file plus the sources admins added in the web app, minus those they disabled: `runner.effective`,
+as the embedded runner reads it every cycle) into `collect_groups` groups (a source always lands in
+the same group); `crawl_group` is mapped over them, so Airflow workers on several machines crawl in
+parallel. Each mapped task calls `runner.stages.collect` — the function the embedded runner calls —
+which runs Scrapy in a subprocess (Twisted's reactor cannot restart inside one process; a
+subprocess behaves the same under `dag.test()` and on a worker) and returns the crawl's stats
+(found / new / failed and errors per source), which go to XCom and the task log. `report` adds the
+groups up.
 
-Keyword discovery (the watch file's `discovery:` block, as `langnghe run` reads it) is one task
-of its own, `discover`, beside the groups: it polls each watch topic's Google News search feed
-when due (every `discovery.minutes`) through the same `runner.stages.collect`, over the whole
-registry with every source disabled — so outlets already covered are known and skipped, and no
-feed is polled twice — once per cycle rather than once per group. Discovered articles go to the
-same spool; their outlets are proposed, never added.
+Keyword discovery (the watch file's `discovery:` block, as `langnghe run` reads it) is one task of
+its own, `discover`, beside the groups: it polls each watch topic's Google News search feed (the
+file's and the web app's) when due (every `discovery.minutes`) through the same
+`runner.stages.collect`, over the whole registry with every source disabled — so outlets already
+covered are known and skipped, and no feed is polled twice — once per cycle rather than once per
+group. Discovered articles go to the same spool; their outlets are proposed, never added.
 
 Design: crawled documents are written to the **spool on shared storage** (`LANGNGHE_HOME/spool`,
 a maildir: write to tmp/, rename into new/), not straight into the store. The spool is the
@@ -51,42 +53,44 @@ CRAWL_TASK_TIMEOUT = timedelta(seconds=CRAWL_TIMEOUT_S + 120)
 )
 def langnghe_collect():
     @task
-    def plan_groups() -> list[list[str]]:
-        """Enabled source ids split into at most `collect_groups` groups."""
-        from langnghe_common import deployment, setting, source_groups
+    def plan_groups(data_interval_end=None) -> list[list[str]]:
+        """Enabled source ids (files + web app) split into at most `collect_groups` groups."""
+        from langnghe_common import deployment, run_time, setting, source_groups
 
-        ids = [s.id for s in deployment().registry().enabled]
+        config = deployment().effective(run_time(data_interval_end))
+        ids = [s.id for s in config.registry.enabled]
         return source_groups(ids, int(setting("collect_groups") or DEFAULT_GROUPS))
 
     @task(execution_timeout=CRAWL_TASK_TIMEOUT)
-    def crawl_group(source_ids: list[str]) -> dict:
+    def crawl_group(source_ids: list[str], data_interval_end=None) -> dict:
         """runner.stages.collect over one group; its CrawlReport goes to XCom."""
-        from langnghe_common import crawl_summary, deployment
+        from langnghe_common import crawl_summary, deployment, restrict, run_time
 
         from runner import stages
 
         dep = deployment()
-        report = stages.collect(dep.registry(source_ids), dep.home, host_map=dep.host_map,
-                                timeout=CRAWL_TIMEOUT_S)
+        config = dep.effective(run_time(data_interval_end))
+        report = stages.collect(restrict(config.registry, source_ids), dep.home,
+                                host_map=dep.host_map, timeout=CRAWL_TIMEOUT_S)
         print(report.summary_line())
         return crawl_summary(report)
 
     @task(execution_timeout=CRAWL_TASK_TIMEOUT)
-    def discover() -> dict | None:
+    def discover(data_interval_end=None) -> dict | None:
         """runner.stages.collect of the watch topics' search feeds only (None: discovery off)."""
-        from langnghe_common import crawl_summary, deployment
+        from langnghe_common import crawl_summary, deployment, discovery_registry, run_time
 
         from runner import stages
 
         dep = deployment()
-        wanted = dep.discovery()
-        if wanted is None:
-            print("keyword discovery is off (watch file)")
+        config = dep.effective(run_time(data_interval_end))
+        if not config.discovery_topics:
+            print("keyword discovery is off (watch file) or there is no watch topic")
             return None
-        topics, minutes = wanted
-        report = stages.collect(dep.discovery_registry(), dep.home, host_map=dep.host_map,
-                                timeout=CRAWL_TIMEOUT_S, topics=topics,
-                                discovery_minutes=minutes)
+        report = stages.collect(discovery_registry(config.registry), dep.home,
+                                host_map=dep.host_map, timeout=CRAWL_TIMEOUT_S,
+                                topics=config.discovery_topics,
+                                discovery_minutes=config.discovery_minutes)
         print(report.summary_line())
         return crawl_summary(report)
 

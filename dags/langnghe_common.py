@@ -2,20 +2,24 @@
 
 No business logic lives here (nor in the DAG files): tasks call the stage functions of
 `runner.stages`, `alerts`, `crawlers` and `store`. This module only answers "where is the home,
-which store, which sources" for a task, from an Airflow Variable `langnghe_<name>` when one is
+which store, which files" for a task, from an Airflow Variable `langnghe_<name>` when one is
 set, else the environment variable `LANGNGHE_<NAME>`, else the default below:
 
-- `home`: shared storage (spool, crawl state, story index, alert outbox, logs);
-  default ./var/langnghe beside the checkout (langnghe.paths)
+- `home`: shared storage (spool, crawl state, story index, alert outbox, WARC captures, the web
+  app's database, logs); default ./var/langnghe beside the checkout (langnghe.paths)
 - `store_url`: `store.open_store` URL; default sqlite:///<home>/store.sqlite; Elasticsearch as
   elasticsearch+http://host:9200 (credentials: LANGNGHE_ES_* of store.elastic)
 - `sources`, `watch`, `alerts`: the YAML files; default config/*.yaml of the checkout; an
   absent alerts file switches alerting off
 - `host_map`: JSON file origin → local base URL (offline replays and tests only)
 - `collect_groups`: source groups crawled in parallel per collect run (default 4)
-- `capture_dir`, `capture_days`: WARC evidence directory (default <home>/captures) and its
-  retention (default crawlers.capture.RETENTION_DAYS = 365)
 - `es_keep_months`: monthly Elasticsearch indices kept (default 24)
+
+Every task works with the effective configuration (`Deployment.effective`): the files plus what
+people set in the web app — sources added or disabled, watch topics, mutes, recipient groups —
+read from `<home>/web.sqlite`, the database of the `langnghe web` service on the same shared
+home, built by `runner.effective.effective`, the function the embedded runner calls every
+cycle. Evidence retention is the sources file's `capture_retention_days`, as in the runner.
 
 Imports of the package happen inside functions, so parsing a DAG file stays cheap.
 """
@@ -65,45 +69,26 @@ class Deployment:
     home: object  # langnghe.paths.Home
     store_url: str
     sources: Path
-    watch: Path | None
-    alerts: Path | None
+    watch: Path
+    alerts: Path
     host_map: dict[str, str] | None
 
     @property
     def is_elasticsearch(self) -> bool:
         return self.store_url.lower().startswith(("elasticsearch+", "http://", "https://"))
 
-    def registry(self, source_ids: list[str] | None = None):
-        """The source registry, restricted to `source_ids` when given (one crawl group)."""
-        from langnghe.sources import Registry, load_registry
+    def files(self):
+        """The sources, watch and alerts files, loaded and validated (runner.effective)."""
+        from runner.effective import load_files
 
-        registry = load_registry(self.sources)
-        if source_ids is None:
-            return registry
-        wanted = set(source_ids)
-        return Registry(sources=tuple(s for s in registry.sources if s.id in wanted))
+        return load_files(self.sources, self.watch, self.alerts)
 
-    def discovery_registry(self):
-        """The registry for keyword discovery alone: every source kept (its outlets are known,
-        not re-discovered) but disabled, so no feed, sitemap or connector is crawled again."""
-        registry = self.registry()
-        return registry.model_copy(update={"sources": tuple(
-            s.model_copy(update={"enabled": False}) for s in registry.sources)})
+    def effective(self, now: datetime):
+        """The effective configuration at `now` (the run's data_interval_end): the files plus
+        the web app's sources, topics, mutes and recipient groups (runner.effective)."""
+        from runner.effective import effective
 
-    def discovery(self) -> tuple[list, float] | None:
-        """(watch topics, minutes) for keyword discovery, from the watch file's `discovery:`
-        block (crawlers.discovery.load_discovery_settings); None when it is switched off or
-        there is no watch file or topic."""
-        from crawlers.discovery import load_discovery_settings
-        from nlp.watch import load_watch
-
-        if self.watch is None or not self.watch.exists():
-            return None
-        settings = load_discovery_settings(self.watch)
-        if not settings.enabled:
-            return None
-        _, topics = load_watch(self.watch)
-        return (topics, settings.minutes) if topics else None
+        return effective(self.files(), self.home.web_db, now)
 
     def open_store(self):
         from store import open_store
@@ -130,6 +115,20 @@ def deployment() -> Deployment:
     return Deployment(home=home, store_url=setting("store_url") or f"sqlite:///{home.store}",
                       sources=_config_path("sources"), watch=_config_path("watch"),
                       alerts=_config_path("alerts"), host_map=host_map)
+
+
+def restrict(registry, source_ids: list[str]):
+    """The registry with only `source_ids` (one crawl group); registry-wide settings stay."""
+    wanted = set(source_ids)
+    return registry.model_copy(update={"sources": tuple(
+        s for s in registry.sources if s.id in wanted)})
+
+
+def discovery_registry(registry):
+    """The registry for keyword discovery alone: every source kept (its outlets are known, not
+    re-discovered) but disabled, so no feed, sitemap or connector is crawled again."""
+    return registry.model_copy(update={"sources": tuple(
+        s.model_copy(update={"enabled": False}) for s in registry.sources)})
 
 
 def source_groups(source_ids: list[str], groups: int) -> list[list[str]]:

@@ -6,7 +6,8 @@ schedule cannot wait for a database). `queue_digest` calls `alerts.digest.queue_
 `now = data_interval_end`: it builds yesterday-to-now's figures from the store and persists one
 digest per local day (key `digest:<date>`), so a retried or repeated run queues nothing new.
 `deliver` calls `alerts.engine.deliver_pending`, which sends every due delivery once (failures are
-rescheduled with backoff by the outbox, not by re-sending).
+rescheduled with backoff by the outbox, not by re-sending). Recipient groups are those of the
+effective configuration: the YAML's and those admins manage in the web app (`runner.effective`).
 `detect_alerts` also queues the digest once its time has passed; the per-day key makes the two
 paths one digest.
 """
@@ -20,14 +21,6 @@ from airflow.sdk import CronTriggerTimetable, dag, task
 from langnghe_common import DEFAULT_ARGS, START
 
 DIGEST_CRON = os.environ.get("LANGNGHE_DIGEST_CRON", "0 7 * * *")  # alerts DigestConfig.at
-
-
-def _alerting(dep):
-    from nlp.watch import load_watch
-    from runner import stages
-
-    topics = load_watch(dep.watch)[1] if dep.watch else []
-    return stages.alerting(dep.home, dep.alerts, topics)
 
 
 @dag(
@@ -50,16 +43,18 @@ def langnghe_daily_digest():
         from alerts import digest
         from alerts.health import from_crawler
         from crawlers.health import source_health
+        from runner import stages
 
         now = run_time(data_interval_end)
         dep = deployment()
-        setup = _alerting(dep)
+        config = dep.effective(now)
+        setup = stages.open_alerting(dep.home, config)
         if setup is None:
             return {"queued": None, "reason": f"no alerts configuration at {dep.alerts}"}
         store = dep.open_store()
         try:
             health = [from_crawler(row, now)
-                      for row in source_health(dep.home, dep.registry())]
+                      for row in source_health(dep.home, config.registry)]
             saved = digest.queue_digest(setup.outbox, store, setup.config, now,
                                         source_health=health)
         finally:
@@ -73,13 +68,15 @@ def langnghe_daily_digest():
         from langnghe_common import deployment, run_time
 
         from alerts.engine import deliver_pending
+        from runner import stages
 
-        setup = _alerting(deployment())
+        now = run_time(data_interval_end)
+        dep = deployment()
+        setup = stages.open_alerting(dep.home, dep.effective(now))
         if setup is None:
             return {"sent": 0, "failed": 0}
         try:
-            sent = deliver_pending(setup.outbox, setup.channels, run_time(data_interval_end),
-                                   setup.config)
+            sent = deliver_pending(setup.outbox, setup.channels, now, setup.config)
         finally:
             setup.outbox.close()
         return {"sent": sent.sent, "retried": sent.retried, "failed": sent.failed,

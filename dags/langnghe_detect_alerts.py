@@ -7,7 +7,9 @@ exactly the same moment. Alerts are persisted in the outbox under the home befor
 sent; the outbox keys alerts by incident (`rule:<id>`, `spike:<topic>`, ...) with a cooldown,
 so running the same run twice records the same incident once and sends nothing twice.
 Channels, recipient groups and rules come from the alerts configuration (`langnghe_alerts`);
-without that file alerting is off and the task says so.
+without that file alerting is off and the task says so. As in the runner, the effective
+configuration at `now` adds the web app's recipient groups, watch topics and sources, and leaves
+out the topics someone muted there (`runner.effective`).
 """
 
 from __future__ import annotations
@@ -35,20 +37,18 @@ def langnghe_detect_alerts():
         """runner.stages.detect_and_deliver at the run's data_interval_end."""
         from langnghe_common import deployment, run_time
 
-        from nlp.watch import load_watch
         from runner import stages
 
         now = run_time(data_interval_end)
         dep = deployment()
-        topics = load_watch(dep.watch)[1] if dep.watch else []
-        setup = stages.alerting(dep.home, dep.alerts, topics)
+        config = dep.effective(now)
+        setup = stages.open_alerting(dep.home, config)
         if setup is None:
             print(f"alerting is off: no alerts configuration at {dep.alerts}")
             return {"alerts": 0, "sent": 0, "failed": 0, "now": now.isoformat()}
         store = dep.open_store()
         try:
-            report = stages.detect_and_deliver(setup, store, dep.registry(), dep.home,
-                                               now)
+            report = stages.detect_and_deliver(setup, store, config.registry, dep.home, now)
         finally:
             store.close()
             setup.outbox.close()

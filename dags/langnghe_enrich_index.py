@@ -1,10 +1,12 @@
 """enrich_index: enrich the spooled documents and upsert them into the store (Elasticsearch).
 
-Runs whenever `langnghe_collect` updates the `langnghe_spool` asset, and at least every
-10 minutes (documents spooled by `langnghe crawl` or a retried collect are not left waiting).
-Its one task calls `runner.stages.ingest` — the function the embedded runner calls — which
-claims spool batches (an atomic rename, so two consumers never take the same batch), enriches
-them (segmentation, sentiment, topics, entities, stories), bulk-upserts them into the store named
+Runs whenever `langnghe_collect` updates the `langnghe_spool` asset, and at least every 10 minutes
+(documents spooled by `langnghe crawl` or a retried collect are not left waiting). Its one task
+calls `runner.stages.ingest` — the function the embedded runner calls — which claims spool batches
+(an atomic rename, so two consumers never take the same batch), enriches them (segmentation,
+sentiment, entities, stories, and the watch topics of the effective configuration — the watch
+file's and those analysts saved in the web app, brought to the enrich context by
+`runner.stages.configure` as the runner does every cycle), bulk-upserts them into the store named
 by `langnghe_store_url`, and deletes a batch only after the store has committed it.
 
 Idempotent: a task killed or retried mid-way leaves its claimed batches to be re-delivered (stale
@@ -37,17 +39,19 @@ MAX_ROUNDS = 200  # × 20 batches per round: one run drains a large backlog, the
 )
 def langnghe_enrich_index():
     @task
-    def ingest() -> dict:
+    def ingest(dag_run=None) -> dict:
         """runner.stages.ingest: spool → enrich → store upsert → acknowledge."""
-        from langnghe_common import deployment
+        from langnghe_common import deployment, run_time
 
         from runner import stages
 
         dep = deployment()
+        context = stages.enrich_context(dep.home, None)  # the models and the story index
+        # run_after: a run the asset triggered has no data interval
+        stages.configure(dep.effective(run_time(dag_run.run_after)), context)
         store = dep.open_store()
         try:
-            report = stages.ingest(dep.home, store, max_rounds=MAX_ROUNDS,
-                                   context=stages.enrich_context(dep.home, dep.watch))
+            report = stages.ingest(dep.home, store, max_rounds=MAX_ROUNDS, context=context)
         finally:
             store.close()
         print(f"ingest: {report.documents} documents in {report.batches} batches "

@@ -22,6 +22,7 @@ from langnghe.paths import Home
 from langnghe.sources import Registry
 from nlp.pipeline import EnrichContext, EnrichPool
 from runner import stages
+from runner.effective import Files, effective
 from store.base import Store
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,13 @@ class CycleSummary:
 
 
 class Engine:
-    """Runs cycles every `interval` seconds until stopped; `cycle()` runs one on demand."""
+    """Runs cycles every `interval` seconds until stopped; `cycle()` runs one on demand.
+
+    `registry`, `context` (province, watch topics), `discovery_minutes` and `alerting` (its
+    YAML configuration) are the deployment's files as loaded at start; every cycle begins by
+    building the effective configuration from them and the web app's database (`web_db`) with
+    `runner.effective.effective` — the function the Airflow tasks call — and bringing the
+    registry, the enrich context and the alert setup to it."""
 
     def __init__(self, home: Home, registry: Registry, store: Store, *, interval: float = 60,
                  host_map: dict[str, str] | None = None, context: EnrichContext | None = None,
@@ -69,18 +76,21 @@ class Engine:
                  discovery_minutes: float | None = None, workers: int = 1,
                  echo: Callable[[str], None] | None = None):
         self.home = home
-        self.registry = registry
+        self.registry = registry  # the effective registry, refreshed every cycle
         self.store = store
         self.interval = interval
         self.host_map = host_map
         self.context = context
         self.alerting = alerting
-        self.web_db = web_db  # sources, topics and mutes people change in the web app
-        self.discovery_minutes = discovery_minutes  # None: keyword discovery off
+        self.web_db = web_db  # sources, topics, mutes and recipient groups set in the web app
+        self.files = Files(registry=registry,
+                           province=context.home_province if context else None,
+                           topics=tuple(context.topics) if context else (),
+                           discovery_minutes=discovery_minutes,  # None: keyword discovery off
+                           alerts=alerting.base if alerting else None)
+        self.config = effective(self.files, None, datetime.now(UTC))
         self.workers = workers  # enrichment processes; the pool starts with the first cycle
         self._pool: EnrichPool | None = None
-        self.base_registry = registry
-        self.file_topics = list(context.topics) if context else []
         self.echo = echo or (lambda line: print(line, flush=True))
         self.cycles = 0
         self.last: CycleSummary | None = None
@@ -89,32 +99,25 @@ class Engine:
 
     def refresh_from_web(self, now: datetime) -> None:
         """Apply what staff changed in the web app since the last cycle."""
-        from web.sources_admin import apply_source_overrides
-        from web.topics import load_web_topics, merge_topics, muted_topics
+        self.config = effective(self.files, self.web_db, now)
+        self.registry = self.config.registry
+        stages.configure(self.config, self.context, self.alerting)
 
-        self.registry = apply_source_overrides(self.base_registry, self.web_db)
-        topics = merge_topics(self.file_topics, load_web_topics(self.web_db))
-        if self.context is not None:
-            self.context.topics = topics
-        if self.alerting is not None:
-            muted = muted_topics(self.web_db, now)
-            self.alerting.topics = [t for t in topics if t.id not in muted]
-            self.alerting.refresh_recipients(self.web_db)
-
-    def cycle(self) -> CycleSummary:
+    def cycle(self, now: datetime | None = None) -> CycleSummary:
+        """One collect → ingest → alerts cycle; `now` (default: the clock) is the moment the
+        web app's mutes and alert detection are judged at."""
         self.cycles += 1
         summary = CycleSummary(self.cycles)
         start = time.perf_counter()
-        if self.web_db is not None:
-            try:
-                self.refresh_from_web(datetime.now(UTC))
-            except Exception as exc:  # a broken web DB must not stop collection
-                log.exception("reading the web app's settings failed")
-                summary.error = f"cấu hình web: {exc}"
         try:
-            topics = self.context.topics if self.context and self.discovery_minutes else None
+            self.refresh_from_web(now or datetime.now(UTC))
+        except Exception as exc:  # a broken web DB must not stop collection: last settings stay
+            log.exception("reading the web app's settings failed")
+            summary.error = f"cấu hình web: {exc}"
+        try:
             report = stages.collect(self.registry, self.home, host_map=self.host_map,
-                                    topics=topics, discovery_minutes=self.discovery_minutes)
+                                    topics=self.config.discovery_topics,
+                                    discovery_minutes=self.config.discovery_minutes)
             summary.found, summary.new, summary.failed = report.found, report.new, report.failed
             summary.per_source = report.sources
             # sources still failing from earlier cycles (not due now) are named too
@@ -135,7 +138,7 @@ class Engine:
         if self.alerting is not None:
             try:
                 report = stages.detect_and_deliver(self.alerting, self.store, self.registry,
-                                                   self.home, datetime.now(UTC))
+                                                   self.home, now or datetime.now(UTC))
                 summary.alerts = report.open
             except Exception as exc:
                 log.exception("alerting failed")
@@ -162,3 +165,19 @@ class Engine:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+
+
+def open_engine(home: Home, store: Store, files: Files, *, interval: float = 60,
+                host_map: dict[str, str] | None = None, workers: int = 1,
+                echo: Callable[[str], None] | None = None) -> Engine:
+    """The engine of `langnghe run` for the loaded files (`runner.effective.load_files`): an
+    enrich context with the files' province and topics, the alert setup with the web app's
+    recipient groups and mutes as they are now, and the home's web database to read every
+    cycle."""
+    context = stages.enrich_context(home, None)  # the models and the story index
+    context.topics, context.home_province = list(files.topics), files.province
+    alerting = stages.open_alerting(home, effective(files, home.web_db, datetime.now(UTC)),
+                                    files.alerts)
+    return Engine(home, files.registry, store, interval=interval, host_map=host_map,
+                  context=context, alerting=alerting, web_db=home.web_db,
+                  discovery_minutes=files.discovery_minutes, workers=workers, echo=echo)

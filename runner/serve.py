@@ -13,17 +13,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 
 import uvicorn
 
 from alerts.config import AlertConfigError
-from crawlers.discovery import load_discovery_settings
 from crawlers.health import source_health
 from langnghe.paths import Home
-from langnghe.sources import load_registry
-from runner import stages
 from runner.cli import load_host_map, open_home_store
-from runner.engine import Engine
+from runner.effective import load_files
+from runner.engine import open_engine
 from runner.users_cli import ensure_first_admin
 from web.app import create_app, recipients
 
@@ -38,8 +37,7 @@ def web_server(app, host: str, port: int, forwarded_allow_ips: str) -> uvicorn.S
 
 def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) -> int:
     home = Home.resolve(args.home or (str(Home.resolve().root.parent / "demo") if demo else None))
-    host_map = None
-    replay = None
+    registry, host_map, replay = None, None, None  # registry None: the sources file's
     if demo:
         from runner.demo import DemoReplay
 
@@ -47,17 +45,15 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
         registry, host_map = replay.registry, replay.host_map
         print(f"Chế độ demo: máy chủ phát lại dữ liệu minh họa tại {replay.base_url}")
     else:
-        registry = load_registry(args.sources)
         host_map = load_host_map(args.host_map)
-    context = stages.enrich_context(home, args.watch)  # validates the watch file before starting
+    files = load_files(getattr(args, "sources", None), args.watch, args.alerts,
+                       registry=registry)  # validated: a mistake stops the start
+    if demo:
+        files = replace(files, discovery_minutes=None)  # the demo is offline
     store = open_home_store(args, home)
-    alerting = stages.alerting(home, args.alerts, list(context.topics))
-    web_db = home.web_db
-    discovery = None if demo else load_discovery_settings(args.watch)  # the demo is offline
-    engine = Engine(home, registry, store, interval=getattr(args, "interval", 60),
-                    host_map=host_map, context=context, alerting=alerting, web_db=web_db,
-                    discovery_minutes=discovery.minutes if discovery and discovery.enabled
-                    else None, workers=getattr(args, "workers", 1))
+    engine = open_engine(home, store, files, interval=getattr(args, "interval", 60),
+                         host_map=host_map, workers=getattr(args, "workers", 1))
+    alerting, web_db = engine.alerting, home.web_db
     password = ensure_first_admin(web_db)
     if password:
         print(f"Tài khoản quản trị đầu tiên: admin / {password} — mật khẩu dùng một lần: lần "
@@ -72,7 +68,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
         except AlertConfigError as exc:
             print(f"Cảnh báo: liên kết xác nhận tắt — {exc}")
     logging.getLogger("scrapy").setLevel(logging.WARNING)
-    print(f"Lắng Nghe: {len(registry.enabled)} nguồn, dữ liệu tại {home.root}")
+    print(f"Lắng Nghe: {len(files.registry.enabled)} nguồn, dữ liệu tại {home.root}")
 
     def status() -> dict:
         last = engine.last
@@ -88,7 +84,7 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
                      health=lambda: source_health(home, engine.registry), demo=demo,
                      status=status, alerts_db=home.root / "alerts.sqlite" if alerting else None,
                      alerts_secret=secret,
-                     outlet_types={s.id: s.type for s in registry.sources},
+                     outlet_types={s.id: s.type for s in files.registry.sources},
                      recipients=lambda: recipients(alerting.config) if alerting else [],
                      alerts_config=alerting.base if alerting else None,
                      # Secure cookies are not sent back over plain http: only loopback may skip

@@ -2,7 +2,11 @@
 
 collect: poll due feeds and crawl new articles into the spool (Scrapy in a subprocess).
 ingest:  claim spooled batches, enrich them, upsert them into the store, then acknowledge.
-Both are idempotent: a retried or repeated call never duplicates a document.
+detect_and_deliver: spikes, crisis rules, source problems into the outbox, then delivery.
+All are idempotent: a retried or repeated call never duplicates a document or an alert.
+
+Both deployments run them with the effective configuration (`runner.effective`): the registry
+it holds, an enrich context and an alert setup brought to it by `configure`.
 """
 
 from __future__ import annotations
@@ -10,15 +14,21 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawlers.run import CrawlReport, crawl_once
 from langnghe.paths import Home
 from langnghe.sources import Registry
 from langnghe.spool import Spool
 from nlp.pipeline import EnrichContext, EnrichPool, enrich
+from runner.effective import Effective, Files, effective, load_alerts
 from store.base import Store
+
+if TYPE_CHECKING:
+    from alerts.config import AlertsConfig
+    from alerts.outbox import Outbox
 
 log = logging.getLogger(__name__)
 DEFAULT_WATCH = Path(__file__).resolve().parent.parent / "config" / "watch.yaml"
@@ -43,19 +53,28 @@ def collect(registry: Registry, home: Home, *, host_map: dict[str, str] | None =
     `crawlers.discovery.DEFAULT_MINUTES`; see `load_discovery_settings` for the watch file's
     `discovery:` block) and articles of outlets outside the registry are crawled and those
     outlets proposed as sources. Once a day the evidence captures older than the registry's
-    `capture_retention_days` are deleted."""
-    from crawlers.capture import prune_if_due
+    `capture_retention_days` are deleted (`prune_captures`)."""
     from crawlers.discovery import DEFAULT_MINUTES
-    from crawlers.run import CAPTURE_DIR
 
     report = crawl_once(registry, home, host_map=host_map, due_only=due_only, timeout=timeout,
                         settings=settings, env=env, topics=topics,
                         discovery_minutes=discovery_minutes or DEFAULT_MINUTES)
     try:
-        prune_if_due(home.root / CAPTURE_DIR, registry.capture_retention_days)
+        prune_captures(home, registry)
     except OSError:  # evidence retention must not stop collection; retried next cycle
         log.exception("pruning captures failed")
     return report
+
+
+def prune_captures(home: Home, registry: Registry, now: float | None = None) -> list[Path] | None:
+    """Delete the WARC evidence captures (under the home, where every crawl writes them) last
+    written more than the registry's `capture_retention_days` ago, at most once a day; None
+    when the last prune is less than a day old. `collect` calls it in both deployments; the
+    maintenance DAG calls it too, so the day's prune happens even while collection is paused."""
+    from crawlers.capture import prune_if_due
+    from crawlers.run import CAPTURE_DIR
+
+    return prune_if_due(home.root / CAPTURE_DIR, registry.capture_retention_days, now)
 
 
 def enrich_context(home: Home, watch_path: str | Path | None = DEFAULT_WATCH) -> EnrichContext:
@@ -99,21 +118,37 @@ def ingest(home: Home, store: Store, *, context: EnrichContext | None = None,
 
 @dataclass
 class Alerting:
-    """What the alert stage needs, loaded once at start-up (validated: bad config stops start)."""
+    """What the alert stage needs: its configuration, outbox, channels and watch topics."""
 
-    config: object  # alerts.config.AlertsConfig: the YAML's groups + the web app's
-    outbox: object  # alerts.outbox.Outbox
+    config: AlertsConfig  # the YAML's groups + the web app's
+    outbox: Outbox
     channels: dict
-    topics: list
-    base: object = None  # the YAML's AlertsConfig alone (web groups are merged into `config`)
+    topics: list  # the watch topics detection watches (muted ones left out)
+    base: AlertsConfig | None = None  # the YAML's configuration alone (default: `config`)
 
-    def refresh_recipients(self, web_db: Path) -> None:
-        """Take up the recipient groups admins added or changed in the web app since."""
+    def __post_init__(self) -> None:
+        self.base = self.base or self.config
+
+    def apply(self, config: Effective) -> None:
+        """Take up the effective configuration: recipient groups (and the channels they need),
+        the topics not muted."""
         from alerts.engine import build_channels
-        from web.recipients import merge_config
 
-        self.config = merge_config(self.base, web_db)
+        self.config = config.alerts
         self.channels = build_channels(self.config)
+        self.topics = config.alert_topics
+
+
+def configure(config: Effective, context: EnrichContext | None = None,
+              alerting: Alerting | None = None) -> None:
+    """Bring an enrich context (province, topics of the files and the web app) and an alert
+    setup (`Alerting.apply`) to the effective configuration. The runner does it every cycle, a
+    DAG task once at its start."""
+    if context is not None:
+        context.topics = list(config.topics)
+        context.home_province = config.province
+    if alerting is not None:
+        alerting.apply(config)
 
 
 @dataclass
@@ -124,19 +159,28 @@ class AlertReport:
     failed: int = 0
 
 
-def alerting(home: Home, alerts_path: str | Path | None, topics: list) -> Alerting | None:
-    """Load the alerts configuration, with the recipient groups managed in the web app (the
-    home's web database); None when there is no file (alerting switched off)."""
-    if not alerts_path or not Path(alerts_path).exists():
+def open_alerting(home: Home, config: Effective, base: AlertsConfig | None = None
+                  ) -> Alerting | None:
+    """The alert setup of an effective configuration, with the home's outbox; None when
+    alerting is off (no alerts file)."""
+    if config.alerts is None:
         return None
-    from alerts.config import load_config
     from alerts.outbox import Outbox
 
-    base = load_config(alerts_path)
-    base.check_secret()  # a weak signing secret stops the start, in both deployments
-    setup = Alerting(base, Outbox(home.root / "alerts.sqlite"), {}, list(topics), base)
-    setup.refresh_recipients(home.web_db)
+    setup = Alerting(config.alerts, Outbox(home.root / "alerts.sqlite"), {}, [], base)
+    setup.apply(config)
     return setup
+
+
+def alerting(home: Home, alerts_path: str | Path | None, topics: list) -> Alerting | None:
+    """The alert setup at start-up: the alerts file loaded and checked (a weak signing secret
+    stops the start), the web app's recipient groups and mutes as they are now; None when there
+    is no file (alerting switched off)."""
+    base = load_alerts(alerts_path)
+    if base is None:
+        return None
+    config = effective(Files(topics=tuple(topics), alerts=base), home.web_db, datetime.now(UTC))
+    return open_alerting(home, config, base)
 
 
 def detect_and_deliver(setup: Alerting, store: Store, registry: Registry, home: Home,

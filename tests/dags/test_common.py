@@ -60,11 +60,17 @@ def test_deployment_defaults_to_sqlite_store_under_the_shared_home(common, monke
     assert common.deployment().is_elasticsearch
 
 
-def test_deployment_registry_restricts_to_one_group(common, monkeypatch, tmp_path):
+def test_restrict_keeps_one_group_and_the_registry_settings(common, monkeypatch, tmp_path):
+    """A crawl group's registry keeps `capture_retention_days`: its collect prunes evidence
+    with the sources file's retention, not the default (it once fell back to 90 days)."""
     monkeypatch.setenv("LANGNGHE_HOME", str(tmp_path))
-    everything = common.deployment().registry()
+    everything = common.deployment().effective(datetime.now(UTC)).registry
+    everything = everything.model_copy(update={"capture_retention_days": 30})
     wanted = [s.id for s in everything.sources[:2]]
-    assert [s.id for s in common.deployment().registry(wanted).sources] == wanted
+    group = common.restrict(everything, wanted)
+    assert [s.id for s in group.sources] == wanted and group.capture_retention_days == 30
+    hidden = common.discovery_registry(everything)
+    assert hidden.enabled == [] and hidden.capture_retention_days == 30
 
 
 def test_run_time_is_a_plain_aware_datetime_that_subtracts_like_one(common):

@@ -33,6 +33,7 @@ class Receiver:
 
     def __init__(self):
         self.bodies: list[dict] = []
+        self.paths: list[str] = []  # the path each body was POSTed to, in the same order
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,6 +43,7 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.bodies.append(json.loads(self.rfile.read(length) or b"{}"))
+                receiver.paths.append(self.path)
                 self.send_response(200)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
@@ -66,7 +68,7 @@ class World:
     receiver: Receiver
     server: ReplayServer
     config: Path
-    stoppers: list = field(default_factory=list)
+    web_sources: list[dict] = field(default_factory=list)  # form data for the web app's admin
 
     def stop(self) -> None:
         self.server.stop()
@@ -89,24 +91,32 @@ def _real_routes() -> tuple[dict, list[str], list[str]]:
     return routes, lines, sorted(u for urls in by_origin.values() for u in urls)
 
 
-def _burst_routes(now: datetime) -> tuple[dict, list[str], list[str]]:
+def _burst_routes(now: datetime, web_sources: tuple[str, ...] = ()
+                  ) -> tuple[dict, list[str], list[str], list[dict]]:
+    """Routes, source YAML lines, burst titles, and the form data of the outlets named in
+    `web_sources` (left out of the file: an admin adds them in the web app)."""
     outlets, articles = load_corpus()
     burst = [a for a in articles if a.hours > 0]
     for i, article in enumerate(burst):
         article.published = now - BURST_SPACING * (len(burst) - i)
-    routes, lines = {}, []
+    routes, lines, forms = {}, [], []
     for outlet in outlets:
         mine = [a for a in burst if a.outlet["id"] == outlet["id"]]
         routes.update({a.url: render_article(a) for a in mine})
         routes[feed_url(outlet)] = render_feed(outlet, mine)
         routes[f"{outlet['homepage']}/robots.txt"] = b"User-agent: *\nAllow: /\n"
+        if outlet["id"] in web_sources:
+            forms.append({"id": outlet["id"], "name": outlet["name"], "type": outlet["type"],
+                          "homepage": outlet["homepage"], "poll_minutes": 1,
+                          "feeds": [feed_url(outlet)]})
+            continue
         lines += [f"  - id: {outlet['id']}", f"    name: \"{outlet['name']}\"",
                   f"    homepage: {outlet['homepage']}", f"    type: {outlet['type']}",
                   "    poll_minutes: 1", "    feeds:", f"      - url: {feed_url(outlet)}"]
-    return routes, lines, [a.title for a in burst]
+    return routes, lines, [a.title for a in burst], forms
 
 
-def _alerts_config(folder: Path, webhook: str) -> Path:
+def _alerts_config(folder: Path, webhook: str, detection: str = "") -> Path:
     (folder / "rules.yaml").write_text(
         f"rules:\n  - id: {RULE_ID}\n    name: Báo địa phương đưa tin cháy\n"
         "    type: state_outlet_crisis\n    query: '\"Thanh Hóa\"'\n    lexicon: [cháy]\n"
@@ -114,8 +124,8 @@ def _alerts_config(folder: Path, webhook: str) -> Path:
         encoding="utf-8")
     path = folder / "alerts.yaml"
     path.write_text(
-        "rules_file: rules.yaml\nchannels:\n  webhook: {}\ngroups:\n  - name: lanh-dao\n"
-        "    min_severity: info\n    recipients:\n"
+        f"rules_file: rules.yaml\n{detection}channels:\n  webhook: {{}}\n"
+        "groups:\n  - name: lanh-dao\n    min_severity: info\n    recipients:\n"
         f"      - name: van-phong\n        webhook: {webhook}\n", encoding="utf-8")
     return path
 
@@ -130,9 +140,12 @@ def _offline_watch(folder: Path) -> Path:
     return path
 
 
-def build_world(tmp: Path, now: datetime) -> World:
+def build_world(tmp: Path, now: datetime, *, web_sources: tuple[str, ...] = (),
+                detection: str = "") -> World:
+    """The world; the burst outlets named in `web_sources` are not in the sources file (their
+    form data is `World.web_sources`), `detection` is a YAML `detection:` block for alerts."""
     real, real_lines, real_urls = _real_routes()
-    burst, burst_lines, titles = _burst_routes(now)
+    burst, burst_lines, titles, forms = _burst_routes(now, web_sources)
     config = tmp / "config"
     config.mkdir()
     (config / "sources.yaml").write_text("\n".join(["sources:", *real_lines, *burst_lines]) + "\n",
@@ -140,7 +153,7 @@ def build_world(tmp: Path, now: datetime) -> World:
     receiver = Receiver()
     server = ReplayServer({**real, **burst}).start()
     (config / "hostmap.json").write_text(json.dumps(server.host_map), encoding="utf-8")
-    alerts = _alerts_config(config, receiver.url)
+    alerts = _alerts_config(config, receiver.url, detection)
     home = tmp / "home"
     watch = _offline_watch(config)
     env = {"LANGNGHE_HOME": str(home), "LANGNGHE_SOURCES": str(config / "sources.yaml"),
@@ -150,4 +163,4 @@ def build_world(tmp: Path, now: datetime) -> World:
            # the leaders' webhook receiver is on this machine: the egress guard must be told
            "LANGNGHE_EGRESS_ALLOW": f"127.0.0.1:{receiver.server.server_address[1]}"}
     return World(now=now, home=home, env=env, real_urls=real_urls, burst_titles=titles,
-                 receiver=receiver, server=server, config=config)
+                 receiver=receiver, server=server, config=config, web_sources=forms)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from langnghe.document import Document, document_id
 from langnghe.paths import Home
 from langnghe.spool import Spool
 from runner import stages
+from runner.effective import Files, effective
 from store.sqlite import SqliteStore
+
+NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
 class FailingStore:
@@ -51,8 +56,8 @@ def test_ingest_twice_the_same_documents_never_duplicates(tmp_path):
 
 
 def test_alerting_takes_up_recipient_groups_from_the_web_app(tmp_path):
-    """The Airflow DAGs and the embedded runner both build alerting here: a group an admin
-    added in the web app is a delivery target, and one added later is taken up on refresh."""
+    """The start-up alert setup has the groups an admin added in the web app, and one added
+    later is taken up when the effective configuration is applied again (every cycle)."""
     from alerts.config import load_config
     from web import db, recipients
 
@@ -69,5 +74,26 @@ def test_alerting_takes_up_recipient_groups_from_the_web_app(tmp_path):
     later = recipients.GroupForm("Lãnh đạo", "webhook", "https://example.com/lead", "critical",
                                  ("spike",))
     recipients.save_group(home.web_db, later, "admin", base)
-    setup.refresh_recipients(home.web_db)
+    setup.apply(effective(Files(alerts=setup.base), home.web_db, NOW))
     assert {"Trực ban đêm", "Lãnh đạo"} <= {g.name for g in setup.config.groups}
+
+
+def test_prune_captures_keeps_evidence_for_the_registrys_retention(tmp_path):
+    """Both deployments prune through this function, with the sources file's
+    `capture_retention_days` (the maintenance DAG once used its own 90-day setting)."""
+    import os
+
+    from crawlers.run import CAPTURE_DIR
+    from langnghe.sources import Registry
+
+    home = Home.resolve(tmp_path)
+    captures = home.root / CAPTURE_DIR
+    captures.mkdir()
+    now = NOW.timestamp()
+    for name, days in (("old.warc.gz", 40), ("recent.warc.gz", 20)):
+        (captures / name).write_bytes(b"")
+        os.utime(captures / name, (now - days * 86400, now - days * 86400))
+    registry = Registry(sources=(), capture_retention_days=30)
+    assert [p.name for p in stages.prune_captures(home, registry, now)] == ["old.warc.gz"]
+    assert stages.prune_captures(home, registry, now + 3600) is None  # once a day
+    assert sorted(p.name for p in captures.glob("*.warc.gz")) == ["recent.warc.gz"]
