@@ -12,7 +12,7 @@ import sys
 import time
 
 EVALUATIONS = ("extraction", "nlp", "nlp_domains", "nlp_stories", "nlp_entities", "alerts",
-               "ask")
+               "ask", "forecast")
 
 
 def main() -> int:

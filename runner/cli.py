@@ -32,6 +32,7 @@ LOOPBACK_PROXIES = "127.0.0.1,::1"  # a reverse proxy on the same machine (uvico
 # Commands owned by a stage's own module, which parses its own arguments: (words) -> module:func.
 PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("alerts", "detect-series"): "alerts.cli:detect_series_main",
+    ("forecast",): "alerts.forecast_cli:forecast_main",
     ("parse",): "crawlers.connectors:parse_cli_main",
     ("users",): "runner.users_cli:users_main",
     ("corrections",): "runner.corrections_cli:corrections_main",
@@ -40,6 +41,7 @@ PASSTHROUGH: dict[tuple[str, ...], str] = {
     ("enrich",): "runner.nlp_cli:enrich_main",
     ("segment",): "runner.nlp_cli:segment_main",
     ("normalize",): "runner.nlp_cli:normalize_main",
+    ("ask",): "runner.ask_cli:ask_main",
 }
 
 
