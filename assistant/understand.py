@@ -353,16 +353,23 @@ def _cosine(a: Counter, b: Counter) -> float:
     return dot / norm if norm else 0.0
 
 
+def make_catalog(topics: Iterable = (), sources: Iterable = (),
+                 home_province: str | None = None) -> Catalog:
+    """A catalog from watch topics (anything with id, name, query: the file's first, a later
+    one with the same id is dropped) and sources (anything with id and name)."""
+    unique = {}
+    for t in topics:
+        unique.setdefault(t.id, Topic(t.id, t.name, t.query))
+    return Catalog(tuple(unique.values()), tuple((s.id, s.name) for s in sources),
+                   home_province)
+
+
 def load_catalog(watch_path=None, sources_path=None, extra_topics: Iterable = ()) -> Catalog:
-    """The catalog of a deployment: watch file (home province and topics, plus `extra_topics`
-    such as those saved in the web app — the file wins on a shared id) and sources registry."""
+    """The catalog of a deployment's files: the watch file (home province and topics, then
+    `extra_topics`, e.g. those saved in the web app) and the sources registry."""
     from langnghe.sources import DEFAULT_SOURCES, load_registry
     from nlp.watch import load_watch
 
     province, topics = load_watch(watch_path) if watch_path else (None, [])
-    ids = {t.id for t in topics}
-    topics = list(topics) + [t for t in extra_topics if t.id not in ids]
     registry = load_registry(sources_path or DEFAULT_SOURCES)
-    return Catalog(topics=tuple(Topic(t.id, t.name, t.query) for t in topics),
-                   sources=tuple((s.id, s.name) for s in registry.sources),
-                   home_province=province)
+    return make_catalog([*topics, *extra_topics], registry.sources, province)

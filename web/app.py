@@ -62,7 +62,7 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     merged with); `capture_dir` holds the evidence WARC files (default: `captures` beside
     `web_db`, i.e. under the home).
     """
-    from web import accounts, api, capture_view, manage, pages
+    from web import accounts, api, ask, capture_view, manage, pages
 
     db.setup(web_db)
     # openapi_url=None: the schema is served by a route of ours, which states its role
@@ -82,7 +82,7 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
     _add_middleware(app, Path(web_db))
     _add_login(app, Path(web_db), secure_cookies)
     _add_service_routes(app)
-    for module in (pages, manage, accounts, capture_view, api):
+    for module in (pages, manage, accounts, capture_view, api, ask):
         app.include_router(module.router)
     _add_error_pages(app)
     app.state.public = check_roles(app.routes)

@@ -50,6 +50,13 @@ CREATE TABLE IF NOT EXISTS alert_groups(
     name TEXT PRIMARY KEY, channel TEXT NOT NULL CHECK (channel IN ('email', 'telegram',
     'webhook')), spec TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,
     updated_by TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ask_history(
+    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), at TEXT NOT NULL,
+    via TEXT NOT NULL, question TEXT NOT NULL, intent TEXT NOT NULL, answer TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ask_history_user ON ask_history(user_id, id);
+CREATE TABLE IF NOT EXISTS telegram_links(
+    id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), code_hash TEXT UNIQUE,
+    expires_at TEXT, chat_id TEXT UNIQUE, linked_at TEXT);
 """
 
 
