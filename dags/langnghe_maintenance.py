@@ -4,8 +4,10 @@ Daily at 02:30 Vietnam time (the quietest hour of the Vietnamese press). Three i
 - `source_health` calls `crawlers.health.source_health` and returns every source's status
   (ok / silent / failing / never) to XCom; failing or silent sources are alerted by
   `detect_alerts`, this is the daily record of them.
-- `prune_captures` calls `crawlers.capture.prune` on the WARC capture directory with
-  `now = data_interval_end`: files last written more than `langnghe_capture_days` ago go.
+- `prune_captures` calls `runner.stages.prune_captures` — what every collect calls, in both
+  deployments — with `now = data_interval_end`: WARC captures under the home last written more
+  than the sources file's `capture_retention_days` ago go, at most once a day (so it usually
+  reports that a collect run already pruned today; it matters while collection is paused).
 - `es_retention` calls `store.es_admin.es_retention`: monthly document indices older than
   `langnghe_es_keep_months` are deleted (take a snapshot first, see docs/deploy.md). With the
   SQLite store it does nothing and says so.
@@ -17,7 +19,6 @@ retraining belongs in the image build until a corrections-based trainer exists.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 from langnghe_common import DEFAULT_ARGS, ES_KEEP_MONTHS, START
@@ -36,31 +37,29 @@ from langnghe_common import DEFAULT_ARGS, ES_KEEP_MONTHS, START
 )
 def langnghe_maintenance():
     @task
-    def source_health() -> dict:
-        """crawlers.health.source_health: status per source."""
-        from langnghe_common import deployment
+    def source_health(data_interval_end=None) -> dict:
+        """crawlers.health.source_health: status per source of the effective registry."""
+        from langnghe_common import deployment, run_time
 
         from crawlers.health import source_health as health
 
         dep = deployment()
-        rows = health(dep.home, dep.registry())
+        rows = health(dep.home, dep.effective(run_time(data_interval_end)).registry)
         return {row.source_id: {"status": row.status, "items_24h": row.items_24h,
                                 "last_error": row.last_error} for row in rows}
 
     @task
     def prune_captures(data_interval_end=None) -> dict:
-        """crawlers.capture.prune: WARC files past the retention period."""
-        from langnghe_common import deployment, setting
+        """runner.stages.prune_captures: WARC files past `capture_retention_days`."""
+        from langnghe_common import deployment, run_time
 
-        from crawlers.capture import RETENTION_DAYS, prune
+        from runner import stages
 
         dep = deployment()
-        directory = setting("capture_dir") or str(dep.home.root / "captures")
-        days = float(setting("capture_days") or RETENTION_DAYS)
-        if not Path(directory).is_dir():
-            return {"directory": directory, "deleted": [], "reason": "no capture directory"}
-        deleted = prune(directory, days, now=data_interval_end.timestamp())
-        return {"directory": directory, "days": days, "deleted": [str(p) for p in deleted]}
+        registry = dep.effective(run_time(data_interval_end)).registry
+        deleted = stages.prune_captures(dep.home, registry, now=data_interval_end.timestamp())
+        return {"days": registry.capture_retention_days,
+                "deleted": None if deleted is None else [str(p) for p in deleted]}
 
     @task
     def es_retention(data_interval_end=None) -> dict:
@@ -70,10 +69,12 @@ def langnghe_maintenance():
         dep = deployment()
         if not dep.is_elasticsearch:
             return {"deleted": [], "reason": "the store is SQLite; nothing to roll over"}
+        from runner.es_cli import es_target
         from store.es_admin import es_retention as retention
 
+        hosts, prefix, _ = es_target(dep.store_url)  # the store's URL, as `langnghe es` reads it
         keep = int(setting("es_keep_months") or ES_KEEP_MONTHS)
-        return {"deleted": retention(dep.store_url, keep, now=run_time(data_interval_end)),
+        return {"deleted": retention(hosts, keep, prefix, now=run_time(data_interval_end)),
                 "keep_months": keep}
 
     source_health()
