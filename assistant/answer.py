@@ -14,16 +14,17 @@ sent at the digest hour, for its own window: the 24 hours before now.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from assistant import wording as w
 from assistant.periods import Period
 from assistant.request import Request, Subject
 from assistant.understand import Catalog
-from langnghe.document import Document
+from langnghe.document import VN_TZ, Document
 from langnghe.query import And, Filter, MatchAll, Node, parse
 from langnghe.vietnamese import fold
 from store.base import Filters, Store
@@ -279,39 +280,49 @@ def _compare(request: Request, ctx: Context) -> Answer:
     return answer_
 
 
+def forecast_buckets(period: Period, now: datetime) -> tuple[str, int]:
+    """("hour" | "day", buckets from the current one to the end of the period): hours for a
+    period of up to two days that does not start at midnight ("24 giờ tới"), days otherwise
+    ("ngày mai", "3 ngày tới", "tuần tới")."""
+    from alerts.detector import bucket_floor
+
+    by_hour = (period.until - period.since <= HOURLY_UP_TO
+               and period.since.time() != time(0))
+    interval = "hour" if by_hour else "day"
+    step = timedelta(hours=1) if by_hour else timedelta(days=1)
+    return interval, max(1, math.ceil((period.until - bucket_floor(now, step)) / step))
+
+
 def _forecast(request: Request, ctx: Context) -> Answer:
     forecast = _forecaster()
     if forecast is None:
         return Answer(request, "Chức năng dự báo chưa sẵn sàng trên hệ thống này, nên tôi không "
                                f"đưa ra con số nào — {_head(request, ctx)}.")
-    bucket, horizon = request.horizon()
-    points = forecast(ctx.store, request.query, bucket, horizon, request.now)
     period = request.period
-    inside = [p for p in points if period.since <= _moment(p["timestamp"]) < period.until] \
-        or points
-    mean = round(sum(p["mean"] for p in inside))
-    unit = "giờ" if bucket == "1h" else "ngày"
-    lines = [f"- {_moment(p['timestamp']).strftime('%H:%M %d/%m' if bucket == '1h' else '%d/%m')}"
-             f": khoảng {round(p['mean'])} tin (80%: {round(p['lo'])}–{round(p['hi'])})"
-             for p in inside]
+    interval, horizon = forecast_buckets(period, request.now)
+    step = timedelta(hours=1) if interval == "hour" else timedelta(days=1)
+    points = [p for p in forecast(ctx.store, request.query, interval, horizon, request.now)
+              if p.timestamp + step > period.since and p.timestamp < period.until]
+    mean = round(sum(p.mean for p in points))
+    fmt = "%H:%M %d/%m" if interval == "hour" else "%d/%m"
+    lines = [f"- {p.timestamp.astimezone(VN_TZ).strftime(fmt)}: khoảng {round(p.mean)} tin "
+             f"(80%: {round(p.lo)}–{round(p.hi)})" for p in points]
     recent = Period(request.now - (period.until - period.since), request.now, "kỳ vừa qua")
     actual = ctx.store.search(node_of(request.subject), filters_of(recent), limit=0,
                               highlight=False).total
+    unit = "giờ" if interval == "hour" else "ngày (cả ngày, gồm tin đã đăng)"
     text = [f"Dự báo {_head(request, ctx)}: tổng cộng khoảng {mean} tin.",
-            f"Theo từng {unit} (khoảng dự báo 80%):", *lines,
+            f"Theo từng {unit}, khoảng dự báo 80%:", *lines,
             f"Để so sánh: {actual} tin trong {recent.describe()}."]
     return Answer(request, "\n".join(text),
-                  facts={"bucket": bucket, "points": inside, "total_mean": mean,
-                         "recent_actual": actual})
-
-
-def _moment(value) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+                  facts={"interval": interval, "points": [p.to_dict() for p in points],
+                         "total_mean": mean, "recent_actual": actual})
 
 
 def _forecaster():
-    """alerts.forecast.for_query(store, query, bucket, horizon, now) → [{timestamp, mean, lo,
-    hi}], when the alert stage ships it (imported late: the assistant works without it)."""
+    """alerts.forecast.for_query(store, query, "hour" | "day", horizon, now) → [Point
+    (timestamp, mean, lo, hi)], imported late: the assistant works without the alert stage's
+    forecasts, and says so instead of guessing."""
     try:
         from alerts.forecast import for_query
     except ImportError:

@@ -8,7 +8,7 @@ into plain JSON (`to_dict`) — the shape `langnghe ask --json` prints and the e
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlencode
 
 from assistant.periods import Period
@@ -125,15 +125,6 @@ class Request:
             params["since"] = iso(period.since)
             params["until"] = iso(period.until)
         return "/search?" + urlencode(params)
-
-    def horizon(self) -> tuple[str, int]:
-        """Forecast bucket ("1h" or "1d") and number of buckets from now to the period's end:
-        hours up to two days ahead, days beyond."""
-        assert self.period is not None
-        ahead = self.period.until - self.now
-        if ahead <= timedelta(days=2):
-            return "1h", max(1, -(-int(ahead.total_seconds()) // 3600))
-        return "1d", max(1, -(-int(ahead.total_seconds()) // 86400))
 
     def to_dict(self) -> dict:
         out: dict = {"intent": self.intent, "understood": self.understood,

@@ -163,3 +163,17 @@ def test_answer_morning_question_is_the_daily_digest(ctx):
 
 def test_answer_domain_names_are_the_web_app_s():
     assert DOMAIN_NAMES == DOMAIN_VI
+
+
+def test_answer_forecast_figures_are_the_forecast_module_s(ctx):
+    from alerts.forecast import for_query
+
+    got = ask("Dự báo số tin về môi trường 3 ngày tới", ctx, NOW)
+    assert got.facts["interval"] == "day"
+    expected = for_query(ctx.store, "domain:environment", "day", 4, NOW)  # today + 3 days
+    assert got.facts["points"] == [p.to_dict() for p in expected]
+    assert got.facts["total_mean"] == round(sum(p.mean for p in expected))
+    assert f"tổng cộng khoảng {got.facts['total_mean']} tin" in got.text
+    assert got.facts["recent_actual"] == 3  # the last three days, for comparison
+    hourly = ask("Dự báo số tin 24 giờ tới", ctx, NOW)
+    assert hourly.facts["interval"] == "hour" and len(hourly.facts["points"]) == 25
