@@ -9,6 +9,11 @@
 # only (no test or evaluation tools); the optional backend of fine-tuned transformer models is
 # added to both with --build-arg WITH_ONNX=true (requirements-onnx.lock, ~120 MB).
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
+# One owner for the shared home (/data, the compose volume langnghe-home): both images run as
+# this uid with gid 0, so the web app and every Airflow task create and open the same SQLite
+# files (web.sqlite, alerts.sqlite, crawl state, spool). 50000:0 is the official Airflow
+# image's convention (OpenShift-friendly); docs/deploy.md, "Shared storage".
+ARG DATA_UID=50000
 
 FROM ${PYTHON_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -48,25 +53,27 @@ RUN python -m venv /venv && /venv/bin/pip install -r scripts/airflow-requirement
 
 # --- airflow: api-server, scheduler, dag-processor, triggerer and Celery worker ---
 FROM base AS airflow
-# uid 50000 / gid 0 is the official Airflow image's convention (OpenShift-friendly)
-RUN useradd --create-home --uid 50000 --gid 0 airflow \
-    && mkdir -p /data /opt/airflow && chown 50000:0 /data /opt/airflow
+ARG DATA_UID
+RUN useradd --create-home --uid ${DATA_UID} --gid 0 airflow \
+    && mkdir -p /data /opt/airflow && chown ${DATA_UID}:0 /data /opt/airflow
 COPY --from=build-airflow /venv /venv
-COPY --from=build-airflow --chown=50000:0 /app /app
+COPY --from=build-airflow --chown=${DATA_UID}:0 /app /app
 ENV PATH=/venv/bin:$PATH AIRFLOW_HOME=/opt/airflow AIRFLOW__CORE__DAGS_FOLDER=/app/dags \
     LANGNGHE_HOME=/data
-USER 50000
+USER ${DATA_UID}:0
 WORKDIR /opt/airflow
 ENTRYPOINT ["airflow"]
 CMD ["version"]
 
 # --- app (default): the web app and the embedded engine ---
 FROM base AS app
-RUN useradd --create-home --uid 10001 langnghe && mkdir -p /data && chown 10001 /data
+ARG DATA_UID
+RUN useradd --create-home --uid ${DATA_UID} --gid 0 langnghe \
+    && mkdir -p /data && chown ${DATA_UID}:0 /data
 COPY --from=build-app /venv /venv
-COPY --from=build-app --chown=10001 /app /app
+COPY --from=build-app --chown=${DATA_UID}:0 /app /app
 ENV PATH=/venv/bin:$PATH LANGNGHE_HOME=/data
-USER 10001
+USER ${DATA_UID}:0
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=5)"]
