@@ -15,24 +15,38 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch import (
+    ApiError,
+    AuthenticationException,
+    AuthorizationException,
+    Elasticsearch,
+    TransportError,
+    helpers,
+)
 
 from langnghe.document import VN_TZ, Document
 from langnghe.query import MatchAll, Node, QueryError, parse
 from store import es_index
 from store.base import Filters, Hit, Interval, SearchResult, Sort, Store, check_page
-from store.es_query import compile_query, exact_form, folded_form
+from store.es_query import compile_query, index_forms
 from store.fields import KEYWORD_FIELDS, doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
 
 log = logging.getLogger(__name__)
 
-CHUNK_DOCS = 500  # documents per bulk request: the enrich stage's batch size
+CHUNK_DOCS = 125  # documents per bulk request (~1.2 MB of news): 4 per enrich batch of 500,
+# so requests overlap with building the next ones
 CHUNK_BYTES = 10 * 2**20  # and at most 10 MiB (Elastic's advice: 5-15 MB per bulk request)
+BULK_THREADS = 2  # bulk requests in flight per upsert: one indexing while the next is built
+BULK_REFRESH = "30s"  # refresh interval while bulk loading (not -1: a loader that dies midway
+# leaves indices that still show new documents within half a minute)
 BULK_RETRIES = 5  # 429 per item: backoff 2, 4, 8, 16, 30 s ≈ one minute before giving up
 INITIAL_BACKOFF_S = 2
 MAX_BACKOFF_S = 30
@@ -67,8 +81,7 @@ def index_body(doc: Document) -> dict:
                   "doc": doc.model_dump(mode="json")}
     for name, text in texts.items():
         body[name] = text
-        body[f"x_{name}"] = exact_form(text)
-        body[f"f_{name}"] = folded_form(text)
+        body[f"x_{name}"], body[f"f_{name}"] = index_forms(text)
     segmented = doc.nlp.segmented if doc.nlp and doc.nlp.segmented else ""
     body["segmented"] = segmented or " ".join(body[f"x_{n}"] for n in texts)
     if doc.nlp and doc.nlp.sentiment:
@@ -109,7 +122,7 @@ class ElasticStore(Store):
     """`Store` on an Elasticsearch cluster (8.x or 9.x), through the alias `prefix`.
 
     `refresh=True` makes each upsert visible to the next search, as with SQLite; bulk loaders
-    pass False and refresh once at the end.
+    pass False and refresh once at the end, or load inside `bulk_load()`.
     """
 
     def __init__(self, url: str | list[str] | Elasticsearch, prefix: str = es_index.DOCS_PREFIX,
@@ -120,6 +133,7 @@ class ElasticStore(Store):
         self.refresh = refresh
         self.failures: list[BulkFailure] = []
         self._indices: set[str] = set()
+        self._loading: dict[str, str | None] | None = None  # bulk_load: index -> its interval
         try:
             self.client.cluster.health()  # GET / lives in a module stripped builds lack
             if setup:
@@ -127,7 +141,12 @@ class ElasticStore(Store):
             es_index.check_ready(self.client, prefix, self.version)
         except TransportError as exc:
             raise ElasticUnavailable(f"Elasticsearch at {_hosts(self.client)} is unreachable: "
-                                     f"{exc}") from exc
+                                     f"{_why(exc)}") from exc
+        except (AuthenticationException, AuthorizationException) as exc:
+            raise ElasticUnavailable(
+                f"Elasticsearch at {_hosts(self.client)} refused the credentials "
+                f"({exc.status_code}): check LANGNGHE_ES_API_KEY, or LANGNGHE_ES_USERNAME and "
+                "LANGNGHE_ES_PASSWORD (an API key is used when both are set)") from exc
 
     # ---- writing -------------------------------------------------------------------------
 
@@ -145,22 +164,48 @@ class ElasticStore(Store):
             targets = {doc_id: self._index_for(doc) for doc_id, doc in latest.items()}
             stale = self._stale_copies(targets)
             written, failed = self._bulk(self._actions(latest, targets, stale))
-            if self.refresh:
+            if self.refresh and self._loading is None:
                 self.client.indices.refresh(index=self.prefix)
         except TransportError as exc:
             raise ElasticUnavailable(f"Elasticsearch at {_hosts(self.client)} did not take the "
-                                     f"batch ({len(latest)} documents): {exc}") from exc
+                                     f"batch ({len(latest)} documents): {_why(exc)}") from exc
         retryable = [f for f in failed if f.status in RETRY_STATUSES]
         if retryable:
             raise ElasticUnavailable(f"{len(retryable)} documents refused after {BULK_RETRIES} "
                                      f"retries, first: {retryable[0].reason}")
         return written
 
+    @contextmanager
+    def bulk_load(self) -> Iterator[None]:
+        """Load many documents: no refresh per upsert, and the indices written to refresh every
+        BULK_REFRESH instead of every second (fewer, larger segments: less merging while
+        loading). At the end each gets its own interval back and the alias is refreshed once.
+        """
+        self._loading = {}
+        try:
+            yield
+        finally:
+            loaded, self._loading = self._loading, None
+            try:
+                for name, interval in loaded.items():
+                    self.client.indices.put_settings(
+                        index=name, settings={"index.refresh_interval": interval})
+                self.client.indices.refresh(index=self.prefix)
+            except (ApiError, TransportError) as exc:  # the load's own error matters more
+                log.error("could not restore the refresh interval of %s (now %s): %s",
+                          ", ".join(loaded), BULK_REFRESH, exc)
+
     def _index_for(self, doc: Document) -> str:
         name = es_index.index_name(self.prefix, self.version, doc_time(doc))
         if name not in self._indices:
             es_index.ensure_index(self.client, name, self.prefix)
             self._indices.add(name)
+        if self._loading is not None and name not in self._loading:
+            found = self.client.indices.get_settings(index=name, name="index.refresh_interval")
+            self._loading[name] = found[name]["settings"].get("index", {}).get(
+                "refresh_interval")  # None: the node's default
+            self.client.indices.put_settings(
+                index=name, settings={"index.refresh_interval": BULK_REFRESH})
         return name
 
     def _stale_copies(self, targets: dict[str, str]) -> list[tuple[str, str]]:
@@ -182,24 +227,37 @@ class ElasticStore(Store):
         return index_body(doc)
 
     def _bulk(self, actions: Iterable[dict]) -> tuple[int, list[BulkFailure]]:
+        """Send the actions in chunks of CHUNK_DOCS, BULK_THREADS requests in flight: the node
+        indexes one chunk while this process builds and serialises the next."""
         written, failed = 0, []
-        for ok, item in helpers.streaming_bulk(
-                self.client, actions, chunk_size=CHUNK_DOCS, max_chunk_bytes=CHUNK_BYTES,
-                max_retries=BULK_RETRIES, initial_backoff=INITIAL_BACKOFF_S,
-                max_backoff=MAX_BACKOFF_S, raise_on_error=False, raise_on_exception=True):
-            op, result = next(iter(item.items()))
-            if ok:
-                written += op != "delete"
-                continue
-            if op == "delete" and result.get("status") == 404:
-                continue  # already gone: the goal of the delete
-            failure = BulkFailure(str(result.get("_id")), str(result.get("_index")),
-                                  int(result.get("status", 0)), _reason(result))
-            log.error("elasticsearch refused document %s in %s: %s %s", failure.doc_id,
-                      failure.index, failure.status, failure.reason)
-            failed.append(failure)
+
+        def take(future: Future) -> None:
+            nonlocal written
+            count, bad = _tally(future.result())
+            written += count
+            failed.extend(bad)
+
+        with ThreadPoolExecutor(BULK_THREADS, thread_name_prefix="es-bulk") as pool:
+            pending: deque[Future] = deque()
+            try:
+                for chunk in _batched(actions, CHUNK_DOCS):
+                    if len(pending) == BULK_THREADS:
+                        take(pending.popleft())
+                    pending.append(pool.submit(self._send, chunk))
+                while pending:
+                    take(pending.popleft())
+            finally:
+                for future in pending:
+                    future.cancel()
         self.failures.extend(failed)
         return written, failed
+
+    def _send(self, chunk: list[dict]) -> list[tuple[bool, dict]]:
+        """One chunk through streaming_bulk: split by bytes, 429 items retried with backoff."""
+        return list(helpers.streaming_bulk(
+            self.client, chunk, chunk_size=len(chunk), max_chunk_bytes=CHUNK_BYTES,
+            max_retries=BULK_RETRIES, initial_backoff=INITIAL_BACKOFF_S,
+            max_backoff=MAX_BACKOFF_S, raise_on_error=False, raise_on_exception=True))
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -341,11 +399,46 @@ def _display(bucket: dict) -> str:
     return min(spellings) if spellings else bucket["key"]
 
 
+def _batched(actions: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    chunk: list[dict] = []
+    for action in actions:
+        chunk.append(action)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _tally(items: list[tuple[bool, dict]]) -> tuple[int, list[BulkFailure]]:
+    """(documents written, items refused) of one chunk's per-item results."""
+    written, failed = 0, []
+    for ok, item in items:
+        op, result = next(iter(item.items()))
+        if ok:
+            written += op != "delete"
+            continue
+        if op == "delete" and result.get("status") == 404:
+            continue  # already gone: the goal of the delete
+        failure = BulkFailure(str(result.get("_id")), str(result.get("_index")),
+                              int(result.get("status", 0)), _reason(result))
+        log.error("elasticsearch refused document %s in %s: %s %s", failure.doc_id,
+                  failure.index, failure.status, failure.reason)
+        failed.append(failure)
+    return written, failed
+
+
 def _reason(result: dict) -> str:
     error = result.get("error")
     if isinstance(error, dict):
         return f"{error.get('type')}: {error.get('reason')}"
     return str(error or result)
+
+
+def _why(exc: TransportError) -> str:
+    """The error with its detail: a TLS or connection error's str() alone may be "TLS error"."""
+    text, detail = str(exc), str(exc.message)
+    return text if detail in text else f"{text}: {detail}"
 
 
 def _hosts(client: Elasticsearch) -> str:

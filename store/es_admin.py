@@ -92,17 +92,17 @@ def es_import(sqlite_path: str | Path, url: str, prefix: str = es_index.DOCS_PRE
         filters = Filters(until=resume + timedelta(seconds=1))  # SQLite keeps whole seconds
         progress(f"resuming from {resume.isoformat()}")
     source = SqliteStore(sqlite_path)
-    target = ElasticStore(url, prefix=prefix, refresh=False, setup=True)
+    target = ElasticStore(url, prefix=prefix, setup=True)
     total = source.count()
     written, batch = 0, []
     try:
-        for doc in source.iter_documents(filters=filters, batch_size=batch_size):
-            batch.append(doc)
-            if len(batch) == batch_size:
-                written += _flush(target, batch, state)
-                progress(f"imported {written:,} of {total:,} documents")
-        written += _flush(target, batch, state)
-        target.client.indices.refresh(index=prefix)
+        with target.bulk_load():
+            for doc in source.iter_documents(filters=filters, batch_size=batch_size):
+                batch.append(doc)
+                if len(batch) == batch_size:
+                    written += _flush(target, batch, state)
+                    progress(f"imported {written:,} of {total:,} documents")
+            written += _flush(target, batch, state)
     finally:
         source.close()
         target.close()

@@ -30,7 +30,7 @@ from langnghe.query import (
     Term,
     terms,
 )
-from langnghe.vietnamese import fold, match_key
+from langnghe.vietnamese import fold, match_key, nfc
 from store.fields import TEXT_FIELDS, keyword_key
 
 FIELD_BOOSTS = {"title": 8.0, "lead": 3.0, "text": 1.0}  # same as the SQLite store's bm25
@@ -51,6 +51,39 @@ def exact_form(text: str) -> str:
 
 def folded_form(text: str) -> str:
     return " ".join(words(fold(text)))
+
+
+def index_forms(text: str) -> tuple[str, str]:
+    r"""`(exact_form(text), folded_form(text))`, computed chunk by chunk with caches.
+
+    Both forms act on each `\w+` token of the NFC text separately (tone placement works within
+    a token, lower-casing and folding letter by letter; folding deletes combining marks, which
+    may join the letters on each side of one, never across a space), so the form of a text is
+    the forms of its space-separated chunks joined. A news corpus repeats a few thousand
+    chunks ("Nội," "tỉnh"): indexing looks most of them up instead of running the regular
+    expressions over every document (~4x faster, same output: tests/elastic/test_es_forms.py).
+    """
+    text = nfc(text)
+    if "Σ" in text:  # lower-cases by its neighbours, across chunks (final sigma)
+        return exact_form(text), folded_form(text)
+    chunks = text.split()
+    try:
+        exact = " ".join(filter(None, map(_EXACT_CHUNKS.__getitem__, chunks)))
+    except KeyError:
+        if len(_EXACT_CHUNKS) > CHUNK_CACHE:
+            _EXACT_CHUNKS.clear()
+            _FOLDED_CHUNKS.clear()
+        for chunk in chunks:
+            if chunk not in _EXACT_CHUNKS:
+                _EXACT_CHUNKS[chunk] = exact_form(chunk)
+                _FOLDED_CHUNKS[chunk] = folded_form(chunk)
+        exact = " ".join(filter(None, map(_EXACT_CHUNKS.__getitem__, chunks)))
+    return exact, " ".join(filter(None, map(_FOLDED_CHUNKS.__getitem__, chunks)))
+
+
+_EXACT_CHUNKS: dict[str, str] = {}  # chunk -> its words in that form, space-separated
+_FOLDED_CHUNKS: dict[str, str] = {}  # (filled together with _EXACT_CHUNKS)
+CHUNK_CACHE = 2**18  # entries (~260k chunks, ~60 MB): cleared when full
 
 
 def compile_query(node: Node) -> dict:

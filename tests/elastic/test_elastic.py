@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +14,15 @@ from elasticsearch import Elasticsearch
 from langnghe.document import NlpSection
 from store import es_index, open_store
 from store.base import Filters
-from store.elastic import ElasticStore, ElasticUnavailable, index_body, rebuild
+from store.elastic import (
+    BULK_REFRESH,
+    BULK_THREADS,
+    CHUNK_DOCS,
+    ElasticStore,
+    ElasticUnavailable,
+    index_body,
+    rebuild,
+)
 from store.es_admin import es_import, es_retention, es_setup
 from store.es_index import TemplateMissing
 from store.sqlite import SqliteStore
@@ -115,6 +125,62 @@ def test_bulk_failures_are_recorded_with_reason(prefix, caplog):
     assert [(f.doc_id, f.status) for f in store.failures] == [(PoisonedStore.poisoned, 400)]
     assert "time" in store.failures[0].reason
     assert PoisonedStore.poisoned in caplog.text
+
+
+class OverlapStore(ElasticStore):
+    """Records how many bulk requests are in flight at once and poisons a few documents (a thin
+    wrapper around the real requests, not a mock)."""
+
+    poisoned = {make_doc(i).id for i in (3, CHUNK_DOCS + 1, 3 * CHUNK_DOCS + 5)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lock, self.flying, self.most = threading.Lock(), 0, 0
+
+    def _send(self, chunk):
+        with self.lock:
+            self.flying += 1
+            self.most = max(self.most, self.flying)
+        try:
+            time.sleep(0.2)  # long enough for the next chunk to be built and sent meanwhile
+            return super()._send(chunk)
+        finally:
+            with self.lock:
+                self.flying -= 1
+
+    def _body(self, doc):
+        body = super()._body(doc)
+        if doc.id in self.poisoned:
+            body["time"] = "not a date"
+        return body
+
+
+def test_bulk_sends_chunks_in_parallel_with_honest_counts(prefix):
+    store = OverlapStore(es_url(), prefix=prefix, setup=True, refresh=False)
+    docs = [make_doc(i, f"tin số {i}", hours=i) for i in range(3 * CHUNK_DOCS + 10)]
+    assert store.upsert(docs) == len(docs) - 3
+    assert store.most == BULK_THREADS
+    assert [f.doc_id for f in store.failures] == [d.id for d in docs if d.id in store.poisoned]
+    assert {f.status for f in store.failures} == {400}
+    store.client.indices.refresh(index=prefix)
+    assert store.count() == len(docs) - 3
+
+
+def refresh_intervals(client, prefix) -> dict[str, str]:
+    found = client.indices.get_settings(index=f"{prefix}-v*", name="index.refresh_interval")
+    return {name: body["settings"]["index"]["refresh_interval"] for name, body in found.items()}
+
+
+def test_bulk_load_slows_refresh_of_written_indices_then_restores_it(client, prefix):
+    store = ElasticStore(es_url(), prefix=prefix, setup=True)
+    store.upsert([make_doc(0, "trước khi bắt đầu")])
+    march = f"{prefix}-v1-2025.03"
+    with store.bulk_load():
+        store.upsert([make_doc(1, "nạp tháng ba"), make_doc(2, "nạp tháng tư", hours=24 * 31)])
+        assert refresh_intervals(client, prefix) == {march: BULK_REFRESH,
+                                                     f"{prefix}-v1-2025.04": BULK_REFRESH}
+    assert set(refresh_intervals(client, prefix).values()) == {"1s"}  # the template's
+    assert store.search("nạp").total == 2  # refreshed at the end of the load
 
 
 def test_migrate_switches_alias_atomically_and_keeps_documents(client, prefix, tmp_path,
