@@ -7,6 +7,9 @@ columns `title lead text` and a folded form (no diacritics, đ→d) in `ftitle f
    same documents. When the query was typed with diacritics (any of its words), every word also
    matches its exact form, which adds to the bm25 score, and the `tier` expression (exact forms
    only) lets exact matches rank first: for "Thanh Hóa", "Thanh Hóa" above "thành hóa".
+   The exact form of a word never matches where its folded form does not (the folded columns
+   are the exact ones folded token by token), so finding and counting use the folded-only
+   expression (`fts`: half the phrases to read) and only bm25 reads `scored`, with both.
 2. Pure-text subtrees (words, phrases, AND/OR of them, AND NOT) become one FTS5 MATCH; filters,
    pure negations and text mixed with filters under OR become SQL conditions on `d` (docs).
 3. Every word goes into the FTS5 expression double-quoted, so user text never reaches the FTS5
@@ -40,7 +43,8 @@ FOLDED_COLUMNS = {None: "{ftitle flead ftext}", "title": "{ftitle}", "lead": "{f
 class Compiled:
     """A query as SQL: an optional FTS5 driver, an optional exact tier, and SQL conditions."""
 
-    fts: str | None = None  # MATCH expression the search is driven by (ranked with bm25)
+    fts: str | None = None  # MATCH expression the search is driven by (folded forms)
+    scored: str | None = None  # the same matches with exact forms too: what bm25 ranks
     tier: str | None = None  # exact-diacritics version of `fts`; None when none were typed
     where: list[str] = field(default_factory=list)  # conditions on the docs row `d`
     params: list[object] = field(default_factory=list)
@@ -58,7 +62,9 @@ def compile_query(node: Node) -> Compiled:
     negs = [c.child for c in children if isinstance(c, Not) and _fts(c.child, exact) is not None]
     if texts:
         # a negation only filters: its folded form excludes the same documents, cheaper
-        out.fts = _and_not([_fts(c, exact) for c in texts], [_fts(c, False) for c in negs])
+        folded_negs = [_fts(c, False) for c in negs]
+        out.fts = _and_not([_fts(c, False) for c in texts], folded_negs)
+        out.scored = _and_not([_fts(c, exact) for c in texts], folded_negs)
         if exact:
             out.tier = "(" + " AND ".join(_tier(c) for c in texts) + ")"
     rest = [c for c in children

@@ -40,7 +40,7 @@ class Plan:
         where_f, params_f = _filter_sql(filters, span_of(filters) if span is None else span)
         where += where_f
         params += params_f
-        self.fts, self.tier_fts = compiled.fts, compiled.tier
+        self.fts, self.scored_fts, self.tier_fts = compiled.fts, compiled.scored, compiled.tier
         self.text_only = not where  # nothing to check on docs rows: FTS alone answers
         self.ranked = compiled.fts is not None
         if self.ranked:
@@ -74,6 +74,9 @@ class Plan:
 
         FTS5 walks its doclists in rowid order, so this reads matches newest first and stops
         after `window` of them pass the filters."""
+        if self.text_only:
+            return ("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                    [self.fts, window - 1])
         return (f"SELECT fts.rowid {self.from_where} ORDER BY fts.rowid DESC LIMIT 1 OFFSET ?",
                 [*self.params, window - 1])
 
@@ -86,9 +89,10 @@ class Plan:
             # placeholders only: the MATCH text and floor stay parameters
             tier = "d.rowid IN (SELECT rowid FROM fts WHERE fts MATCH ?" + bound + ")"  # noqa: S608
             head = [self.tier_fts, *floors]
+        # the same rows as from_where, matched by the expression with exact forms for bm25
         return (f"SELECT d.rowid, {BM25} AS score, {tier} AS tier {self.from_where}{bound} "
                 "ORDER BY tier DESC, score, d.ts DESC, d.rowid DESC LIMIT ? OFFSET ?",
-                [*head, *self.params, *floors, limit, offset])
+                [*head, self.scored_fts, *self.params[1:], *floors, limit, offset])
 
 
 def plan_query(query: str | Node, filters: Filters,
