@@ -296,4 +296,4 @@ def test_default_path_never_imports_the_model_runtimes():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["sentiment"]["label"] == "negative"
+    assert json.loads(run.stdout)["sentiment"]["label"] in SENTIMENT  # the linear model answered
