@@ -25,7 +25,7 @@ from assistant.periods import Period
 from assistant.request import Request, Subject
 from assistant.understand import Catalog
 from langnghe.document import VN_TZ, Document
-from langnghe.query import And, Filter, MatchAll, Node, parse
+from langnghe.query import And, Filter, MatchAll, Node, Or, parse
 from langnghe.vietnamese import fold
 from store.base import Filters, Store
 
@@ -424,26 +424,31 @@ def _search(request: Request, ctx: Context) -> Answer:
 # ---- top stories and the briefing --------------------------------------------------------------
 
 def top_stories(store: Store, node: Node, filters: Filters, limit: int) -> list[dict]:
-    """The stories most outlets carried: the stories with most copies, ranked by outlets, each
-    shown by its first publisher. A document without a story id is its own story."""
-    candidates = store.counts_by("story", node, filters, limit=STORY_CANDIDATES)
-    stories = []
-    for story, copies in candidates:
-        one = And((node, Filter("story", story))) if not isinstance(node, MatchAll) else \
-            Filter("story", story)
-        outlets = len(store.counts_by("source", one, filters, limit=50))
-        first = store.search(one, filters, sort="oldest", limit=1, highlight=False).hits
-        if first:
-            stories.append({"doc": first[0].doc, "copies": copies, "outlets": outlets})
-    stories.sort(key=lambda s: (-s["outlets"], -s["copies"]))
-    if len(stories) < limit:  # documents of no story listed yet: the newest, one each
-        seen = {_story(s["doc"]) for s in stories}
-        for hit in store.search(node, filters, sort="newest", limit=limit + sum(
-                s["copies"] for s in stories), highlight=False).hits:
-            if _story(hit.doc) not in seen and len(stories) < limit:
+    """The stories most outlets carried: among the stories with most copies, ranked by
+    outlets, each shown by its first publisher. Two reads: the story counts, then the copies
+    of the candidates. A document without a story id is its own story."""
+    candidates = dict(store.counts_by("story", node, filters, limit=STORY_CANDIDATES))
+    stories: dict[str, dict] = {}
+    if candidates:
+        any_story = Or(tuple(Filter("story", s) for s in candidates))
+        copies = store.search(any_story if isinstance(node, MatchAll) else And((node, any_story)),
+                              filters, sort="oldest", limit=sum(candidates.values()),
+                              highlight=False).hits
+        for hit in copies:  # oldest first: the first copy of a story is its first publisher
+            story = stories.setdefault(_story(hit.doc), {"doc": hit.doc, "sources": set()})
+            story["sources"].add(hit.doc.source_id)
+        for key, story in stories.items():
+            story.update(copies=candidates.get(key, 1), outlets=len(story.pop("sources")))
+    ranked = sorted(stories.values(), key=lambda s: (-s["outlets"], -s["copies"]))
+    if len(ranked) < limit:  # documents of no story listed yet: the newest, one each
+        seen = set(stories)
+        # fewer candidate stories than asked: all their copies plus `limit` more suffice
+        for hit in store.search(node, filters, sort="newest",
+                                limit=limit + sum(candidates.values()), highlight=False).hits:
+            if _story(hit.doc) not in seen and len(ranked) < limit:
                 seen.add(_story(hit.doc))
-                stories.append({"doc": hit.doc, "copies": 1, "outlets": 1})
-    return stories[:limit]
+                ranked.append({"doc": hit.doc, "copies": 1, "outlets": 1})
+    return ranked[:limit]
 
 
 def _story(doc: Document) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 from assistant.answer import Context
 from assistant.ask import ask
 from assistant.telegram import API, TOKEN_ENV, Bot
+from assistant.understand import Catalog
 from langnghe.document import VN_TZ
 from langnghe.paths import Home
 from web.ask import TelegramLinks, record
@@ -27,22 +28,28 @@ from web.auth import User
 API_ENV = "LANGNGHE_TELEGRAM_API"
 
 
-def make_respond(ctx: Context, web_db: Path, model=None) -> Callable[[User, str], str]:
-    """Answer as the linked user, and keep the question in their history (via "telegram")."""
+def make_respond(ctx: Context, web_db: Path, model=None,
+                 catalog: Callable[[], Catalog] | None = None) -> Callable[[User, str], str]:
+    """Answer as the linked user, and keep the question in their history (via "telegram").
+    `catalog()`, when given, is read before each question: topics saved in the dashboard
+    since the bot started are understood too."""
     def respond(user: User, question: str) -> str:
+        if catalog is not None:
+            ctx.catalog = catalog()
         result = ask(question, ctx, datetime.now(VN_TZ), model)
         record(web_db, user, result, "telegram")
         return result.text
     return respond
 
 
-def run_bot(ctx: Context, home: Home, model=None) -> int:
+def run_bot(ctx: Context, home: Home, model=None,
+            catalog: Callable[[], Catalog] | None = None) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         print(f"langnghe ask --telegram: set {TOKEN_ENV} to the bot's token (from @BotFather)",
               file=sys.stderr)
         return 2
-    bot = Bot(token, TelegramLinks(home.web_db), make_respond(ctx, home.web_db, model),
+    bot = Bot(token, TelegramLinks(home.web_db), make_respond(ctx, home.web_db, model, catalog),
               base_url=os.environ.get(API_ENV, API))
     print("Bot Telegram của trợ lý đang chạy (long polling); Ctrl+C để dừng.", flush=True)
     try:

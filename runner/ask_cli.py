@@ -55,29 +55,35 @@ def _now(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
 
 
-def build_context(home: Home, store, watch: str | None, sources: str, alerts: str | None):
-    """The assistant's Context for a home: the same files `langnghe run` reads."""
+def catalog_for(files, web_db: Path, now: datetime):
+    """The catalog of the effective configuration (runner.effective): the files' and the web
+    app's topics and sources, as the engine uses them at `now`."""
+    from assistant.understand import make_catalog
+    from runner.effective import effective
+
+    eff = effective(files, web_db, now)
+    return make_catalog(eff.topics, eff.registry.sources, eff.province)
+
+
+def build_context(home: Home, store, files):
+    """The assistant's Context for a home and its loaded configuration files."""
     from assistant.answer import Context
-    from assistant.understand import load_catalog
     from crawlers.health import source_health
-    from langnghe.sources import load_registry
-    from web.topics import load_web_topics
 
-    catalog = load_catalog(watch, sources, load_web_topics(home.web_db))
-    registry = load_registry(sources)
-    base_url = ""
-    if alerts and Path(alerts).exists():
-        from alerts.config import load_config
-
-        base_url = load_config(alerts).public_url
-    return Context(store=store, catalog=catalog, alerts_db=home.root / "alerts.sqlite",
-                   health=lambda: source_health(home, registry), base_url=base_url)
+    return Context(store=store, catalog=catalog_for(files, home.web_db, datetime.now(VN_TZ)),
+                   alerts_db=home.root / "alerts.sqlite",
+                   health=lambda: source_health(home, files.registry),
+                   base_url=files.alerts.public_url if files.alerts else "")
 
 
 def ask_main(argv: list[str]) -> int:
+    from alerts.config import AlertConfigError
     from assistant.ask import ask
     from assistant.llm import from_env
+    from langnghe.sources import ConfigError
+    from nlp.watch import TopicError
     from runner.cli import UsageError, open_home_store
+    from runner.effective import load_files
 
     args = _parser().parse_args(argv)
     home = Home.resolve(args.home)
@@ -87,12 +93,18 @@ def ask_main(argv: list[str]) -> int:
         print(f"langnghe ask: {exc}", file=sys.stderr)
         return 2
     try:
-        ctx = build_context(home, store, args.watch, args.sources, args.alerts)
+        try:
+            files = load_files(args.sources, args.watch, args.alerts)
+        except (ConfigError, TopicError, AlertConfigError) as exc:
+            print(f"langnghe ask: {exc}", file=sys.stderr)
+            return 2
+        ctx = build_context(home, store, files)
         model = from_env()
         if args.telegram:
             from runner.ask_bot import run_bot
 
-            return run_bot(ctx, home, model)
+            return run_bot(ctx, home, model,
+                           lambda: catalog_for(files, home.web_db, datetime.now(VN_TZ)))
         fixed = _now(args.now)
         if args.question is not None:
             result = ask(args.question, ctx, fixed or datetime.now(VN_TZ), model)

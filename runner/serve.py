@@ -18,6 +18,7 @@ from dataclasses import replace
 import uvicorn
 
 from alerts.config import AlertConfigError
+from assistant.understand import make_catalog
 from crawlers.health import source_health
 from langnghe.paths import Home
 from runner.cli import load_host_map, open_home_store
@@ -89,6 +90,9 @@ def serve(args: argparse.Namespace, demo: bool = False, web_only: bool = False) 
                      alerts_config=alerting.base if alerting else None,
                      # Secure cookies are not sent back over plain http: only loopback may skip
                      secure_cookies=args.host not in ("127.0.0.1", "localhost", "::1"))
+    # what the assistant's questions name (web/ask.py adds the dashboard's topics per question)
+    app.state.assistant_catalog = make_catalog(files.topics, files.registry.sources,
+                                               files.province)
     if not web_only:
         engine.start()
     print(f"Giao diện web: http://{args.host}:{args.port}/", flush=True)

@@ -4,9 +4,13 @@ answer as text or JSON, and the JSON-lines mode on standard input, with `--now` 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
 from assistant.ask import ask
@@ -63,3 +67,53 @@ def test_cli_ask_json_lines_on_stdin(home):
     assert [line["intent"] for line in lines] == ["overview", "compare", "unknown"]
     assert lines[0]["briefing"] is True and lines[1]["compare"]["since"] == \
         "2026-12-09T00:00:00+07:00"
+
+
+def test_cli_ask_bad_configuration_is_one_clear_line(home):
+    done = run(home, "Hôm nay có gì?", "--watch", str(home / "missing.yaml"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("langnghe ask: ") and "missing.yaml" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cli(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "runner.cli", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=300, env=env)
+
+
+def test_web_command_answers_with_the_deployment_s_watch_topics(home):
+    """`langnghe web` (runner/serve.py) gives the Hỏi đáp API the watch file's topics."""
+    env = {**os.environ, "ASK_TEST_PASSWORD": "mat-khau-dai-du-1"}
+    assert cli("users", "--home", str(home), "create-admin", "chu", "--password-env",
+               "ASK_TEST_PASSWORD", env=env).returncode == 0
+    token = cli("users", "--home", str(home), "create-token", "chu").stdout.strip()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "runner.cli", "web", "--home", str(home),
+                               "--port", str(port), "--alerts", str(home / "none.yaml")],
+                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "langnghe web did not start"
+            time.sleep(0.5)
+        body = httpx.post(f"{base}/api/v1/ask", timeout=60,
+                          headers={"Authorization": f"Bearer {token}"},
+                          json={"question": "Có bao nhiêu tin về ngộ độc thực phẩm tháng này?",
+                                "now": NOW.isoformat()}).json()
+        assert body["filters"]["topic"] == "ngo-doc" and body["facts"]["total"] == 1
+    finally:
+        server.terminate()
+        server.wait(30)
