@@ -17,7 +17,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "trc": ("truoc",), "tuantruoc": ("tuan", "truoc"), "dag": ("dang",), "dg": ("dang",),
     "mxh": ("mang", "xa", "hoi"), "vs": ("voi",), "sl": ("so", "luong"), "dc": ("duoc",),
     "ntn": ("nhu", "the", "nao"), "tphcm": ("tp", "hcm"), "tpcm": ("tp", "hcm"),
-    "xo": ("so",), "nhiu": ("nhieu",), "bh": ("bao", "gio"), "h": ("gio",),
+    "xo": ("so",), "nhiu": ("nhieu",), "bh": ("bao", "gio"), "h": ("gio",), "z": ("vay",),
 "t": ("tin",), "ng": ("nguoi",), "nc": ("nuoc",), "bc": ("bao", "chi"),
     "ktxh": ("kinh", "te", "xa", "hoi"), "atgt": ("an", "toan", "giao", "thong"),
     "cchc": ("cai", "cach", "hanh", "chinh"), "tnmt": ("tai", "nguyen", "moi", "truong"),
@@ -35,6 +35,7 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
                 "những nguồn", "các nguồn", "nguồn tin nào", "nguồn thu thập", "nguồn đang lỗi",
                 "nguồn bị lỗi", "tình trạng nguồn", "ngừng cập nhật", "im lặng bất thường",
                 "nguồn lỗi", "đang lỗi", "bị lỗi", "gặp lỗi", "các nguồn thu thập",
+                "nguồn nào lỗi", "nguồn nào bị lỗi", "nguồn nào đang lỗi", "nguồn nào hỏng",
                 "những nguồn nào", "nguồn tin", "tình trạng các nguồn", "tình trạng nguồn"),
     "alerts": ("cảnh báo", "sự cố truyền thông", "khủng hoảng truyền thông", "khủng hoảng",
                "đột biến", "bất thường", "bùng phát", "sự cố", "cần xử lý", "báo động",
@@ -54,14 +55,15 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
               "mấy lần", "nhiêu tin"),
     "top_stories": ("nổi bật", "đáng chú ý", "tin nóng", "nóng nhất", "tin hot", "hot nhất",
                     "top", "tin chính", "nổi cộm", "được nhiều báo", "nhiều báo đăng",
-                    "tiêu điểm", "quan trọng nhất"),
+                    "tiêu điểm", "quan trọng nhất", "hot"),
     "search": ("tìm", "tìm kiếm", "tra cứu", "liệt kê", "cho xem", "cho tôi xem",
                "danh sách bài", "danh sách tin", "danh sách bài viết", "những bài nào",
                "các bài nào", "bài nào", "tin nào nói", "đưa tôi danh sách", "lọc"),
     "overview": ("nói gì", "có gì", "tình hình", "tổng quan", "điểm tin", "tóm tắt", "bản tin",
                  "thế nào", "ra sao", "như thế nào", "chuyện gì", "diễn ra", "bức tranh",
                  "dư luận", "viết gì", "đưa tin gì", "đăng gì", "tin gì", "có tin gì",
-                 "có chuyện gì", "xảy ra", "đưa tin", "điểm báo", "tổng hợp", "cho biết"),
+                 "có chuyện gì", "xảy ra", "đưa tin", "điểm báo", "tổng hợp", "cho biết",
+                 "tình hình chung", "bức tranh chung", "nhìn chung"),
 }
 
 # "bao nhiêu" alone is a count only when the question is about news: a news noun or a verb of
@@ -108,13 +110,14 @@ tin bài báo viết các những về ở tại của trên trong có không l�
 mình xem hãy như thế thì mà với và hoặc hay nhé nhỉ ạ à ơi vậy vụ việc chuyện nói đưa đăng
 nhắc đến tới đề cập liên quan nhất nhiều ít hơn lần lượt lượng khoảng trang tỉnh ra sao
 biết cụ thể giúp bạn chúng một mấy từ giờ đây hiện nay bây chủ yếu đâu mới rồi thấy vẫn còn
-phải cần xin vui lòng làm ơn giùm dùm cái con chung đi lại thôi hả hở ai tổng cộng theo ngày
+phải cần xin vui lòng làm ơn giùm dùm cái con đi lại thôi hả hở ai tổng cộng theo ngày nhanh
 ông bà anh chị
 """.split())
 # Two-word function phrases (folded words joined by a space) dropped as a whole.
 STOP_PHRASES = ("bài báo", "bài viết", "tin tức", "báo chí", "mạng xã hội", "người dân",
                 "người ta", "dư luận", "truyền thông", "các nguồn", "thông tin", "xã hội",
-                "thu thập", "danh sách", "câu chuyện", "sự kiện", "vấn đề")
+                "thu thập", "danh sách", "câu chuyện", "sự kiện", "vấn đề", "đề nghị", "báo cáo",
+                "đánh giá", "thống kê", "xin cho biết")
 
 # Words that make a question a question about something else than the coverage; with no cue of
 # ours, a question holding one is not understood rather than read as a search.

@@ -53,7 +53,7 @@ def phrase_words(phrase: str) -> tuple[tuple[str, str], ...]:
 
 # Final consonants people confuse (regional pronunciation): "nổi bậc", "so sáng".
 CODAS = {frozenset(p) for p in (("c", "t"), ("n", "ng"), ("nh", "ng"), ("nh", "n"), ("ch", "t"),
-                                ("ch", "c"))}
+                                ("ch", "c"), ("ch", "nh"))}
 _CODA_RE = re.compile(r"(ch|ng|nh|[cmnpt])$")
 
 
@@ -63,7 +63,7 @@ def _coda_swap(a: str, b: str) -> bool:
                 and frozenset((ca.group(0), cb.group(0))) in CODAS)
 
 
-def close(a: str, b: str) -> bool:
+def close(a: str, b: str, coda: bool = True) -> bool:
     """Same folded word but for one typo: two letters swapped (≥ 3 letters), a letter added or
     dropped (the longer ≥ 5 letters), a letter changed (≥ 6 letters), or a confused final
     consonant. Changing a vowel of a short word makes another word ("dang"/"dong"): refused."""
@@ -71,7 +71,7 @@ def close(a: str, b: str) -> bool:
         return True
     if min(len(a), len(b)) < 3 or abs(len(a) - len(b)) > 1 or a[0] != b[0]:
         return False
-    if _coda_swap(a, b):
+    if coda and _coda_swap(a, b):
         return True
     if len(a) == len(b):
         diff = [i for i in range(len(a)) if a[i] != b[i]]
@@ -83,11 +83,11 @@ def close(a: str, b: str) -> bool:
                                    for i in range(len(long_)))
 
 
-def word_matches(tok: Tok, word: tuple[str, str], fuzzy: bool = True) -> bool:
+def word_matches(tok: Tok, word: tuple[str, str], fuzzy: bool = True, coda: bool = True) -> bool:
     folded, accented = word
     if tok.key in STRICT and tok.accented and has_diacritics(accented):
         return match_key(tok.text) == accented
-    return tok.key == folded or (fuzzy and close(tok.key, folded))
+    return tok.key == folded or (fuzzy and close(tok.key, folded, coda))
 
 
 class Phrases:
@@ -103,7 +103,9 @@ class Phrases:
             n = len(words)
             if i + n > len(toks) or any(j in used for j in range(i, i + n)):
                 continue
-            if all(word_matches(toks[i + k], words[k], self.fuzzy) for k in range(n)):
+            # a confused final consonant is forgiven inside a phrase only: alone, "hot" would
+            # be "học"
+            if all(word_matches(toks[i + k], words[k], self.fuzzy, n > 1) for k in range(n)):
                 return n, value
         return None
 

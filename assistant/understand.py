@@ -54,7 +54,9 @@ _SYLLABLE_RE = re.compile(r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx
                           r"[aeiouy]{1,3}(ch|ng|nh|[cmnpt])?$")
 _PLACE_TYPES = ("Thành phố ", "Thị trấn ", "Thị xã ", "Đặc khu ", "Tỉnh ", "Huyện ", "Quận ",
                 "Xã ", "Phường ")
-NOUN_PHRASE_WORDS = frozenset({"tin", "bai", "ve", "cac", "nhung", "tuc", "viet", "bao"})
+# the words of a bare subject besides its filters and keywords: "(các) tin (tức) của … về … ở …"
+NOUN_PHRASE_WORDS = frozenset({"tin", "bai", "ve", "cac", "nhung", "tuc", "viet", "bao", "cua",
+                               "tren", "o", "tai", "trong"})
 SUPPORTED = (
     "Hôm nay có gì?",
     "Hôm nay báo chí nói gì về {place}?",
@@ -110,8 +112,9 @@ _STOP_ACCENTED = {match_key(w) for w in lexicon.STOPWORDS}
 _STOP_KEYS = {fold(w) for w in lexicon.STOPWORDS}
 
 
-def _present(phrases: Phrases, toks: list[Tok]) -> bool:
-    return any(phrases.match_at(toks, i, set()) for i in range(len(toks)))
+def _present(phrases: Phrases, toks: list[Tok], used: set[int] = frozenset()) -> bool:
+    """A phrase among the words not taken by another reader."""
+    return any(phrases.match_at(toks, i, set(used)) for i in range(len(toks)))
 
 
 def _ordinary(name: str) -> bool:
@@ -188,18 +191,28 @@ def _topics(toks: list[Tok], catalog: Catalog, used: set[int]) -> list[Topic]:
     return list(dict.fromkeys(found))
 
 
-def _stopword(tok: Tok) -> bool:
-    """A function word. A word typed with accents is judged by them ("báo" is one, "bão" is
-    not); one typed without by its folded form — but a bare "bao" may be bão (storm): kept."""
-    if tok.accented:
+ACCENTED_SHARE = 0.4  # Vietnamese typed with accents has them on most words (~3 in 4)
+
+
+def typed_with_accents(toks: list[Tok]) -> bool:
+    """Whether the accents of the question can be trusted (words without them mean so)."""
+    return bool(toks) and sum(t.accented for t in toks) / len(toks) >= ACCENTED_SHARE
+
+
+def _stopword(tok: Tok, accents: bool) -> bool:
+    """A function word. In a question typed with accents they decide ("báo" is one, "bão" is
+    not; "chung cư" is not "chúng"); typed without, the folded word does — but a bare "bao" may
+    be bão (storm) and is kept."""
+    if accents and fold(tok.text) == tok.key:
         return match_key(tok.text) in _STOP_ACCENTED
     return tok.key in _STOP_KEYS and tok.key != "bao"
 
 
 def _keywords(toks: list[Tok], used: set[int], absorbed: set[str], kept: set[int]) -> list[str]:
     runs: list[list[Tok]] = [[]]
+    accents = typed_with_accents(toks)
     for i, tok in enumerate(toks):
-        if i in used or (i not in kept and (_stopword(tok) or tok.key in absorbed)):
+        if i in used or (i not in kept and (_stopword(tok, accents) or tok.key in absorbed)):
             runs.append([])
         elif not runs[-1] or runs[-1][-1].start != tok.start:  # one word per typed word
             runs[-1].append(tok)
@@ -225,13 +238,13 @@ def _intent(cues: set[str], periods: list[Period], toks: list[Tok], subject: Sub
     return None
 
 
-def _bare(toks: list[Tok], used: set[int], keywords: list[str]) -> bool:
-    """A bare subject ("giá vàng", "tin về sạt lở Thanh Hóa"): searched."""
+def _bare(toks: list[Tok], used: set[int], keywords: list[str], subject: Subject) -> bool:
+    """A bare subject ("giá vàng", "tin tiêu cực về môi trường hôm nay"): searched."""
     free = [t for i, t in enumerate(toks) if i not in used]
     words = [w for run in keywords for w in fold(run).split()]
-    return (bool(words) and all(is_syllable(w) for w in words)
+    return (not subject.empty() and all(is_syllable(w) for w in words)
             and all(t.key in NOUN_PHRASE_WORDS or t.key in words for t in free)
-            and not _present(_QUESTION, toks))
+            and not _present(_QUESTION, toks, used))
 
 
 # ---- the whole question ----------------------------------------------------------------------
@@ -262,7 +275,7 @@ def understand(question: str, now: datetime, catalog: Catalog = Catalog()) -> Re
                       source=tuple(sources), entity=tuple(entities), keywords=tuple(keywords))
     several = any(len(v) == 2 for v in (places, domains, topics, sources, entities))
     intent = _intent(cues, periods, toks, subject, several)
-    if intent is None and not cues and _bare(toks, used, keywords):
+    if intent is None and not cues and _bare(toks, used, keywords, subject):
         intent = "search"
     if intent is None:
         return Request(question, UNKNOWN, now, subject,
