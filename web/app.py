@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,12 +28,13 @@ from urllib.parse import quote
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from langnghe.document import Document
 from store.base import Store
 from web import auth, db
-from web.deps import HERE, VIEWER, Ctx, check_roles, make_templates, public, render
+from web.deps import HERE, VIEWER, Ctx, app_routes, check_roles, make_templates, public, render
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -204,13 +206,33 @@ def _login_error(request: Request, next: str, message: str, code: int):
                                           "error": message}, status_code=code)
 
 
+# Starlette's own answers (no route, wrong method) carry the status phrase as their detail
+FRAMEWORK_VI = {404: "Không có trang hoặc địa chỉ API này",
+                405: "Địa chỉ này không nhận phương thức {method}"}
+
+
+def allowed_methods(app: FastAPI, path: str) -> str:
+    """The Allow header of a 405: the methods of every route serving `path`. Starlette names only
+    those of the first route it matched, and GET and POST /api/v1/topics are two routes."""
+    return ", ".join(sorted({method for route in app_routes(app.routes) if route.methods
+                             and route.path_regex.match(path) for method in route.methods}))
+
+
 def _add_error_pages(app: FastAPI) -> None:
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request.app, request.url.path)
+        message = exc.detail
+        if message == HTTPStatus(exc.status_code).phrase and exc.status_code in FRAMEWORK_VI:
+            message = FRAMEWORK_VI[exc.status_code].format(method=request.method)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-        return render(request, "error.html", {"message": exc.detail},
-                      status_code=exc.status_code)
+            return JSONResponse({"error": message}, status_code=exc.status_code, headers=headers)
+        response = render(request, "error.html", {"message": message},
+                          status_code=exc.status_code)
+        response.headers.update(headers)
+        return response
 
 
 def recipients(config: Any) -> list[dict]:
