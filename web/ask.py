@@ -21,7 +21,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from assistant.answer import Answer, Context
 from assistant.ask import MAX_QUESTION_CHARS, ask
@@ -29,7 +29,7 @@ from assistant.llm import from_env
 from assistant.understand import Catalog, make_catalog
 from langnghe.document import VN_TZ
 from web import db
-from web.api import api_csrf
+from web.api import api_csrf, errors
 from web.auth import User
 from web.deps import CSRF, ctx, render, require
 from web.topics import load_web_topics
@@ -205,8 +205,17 @@ class AskBody(BaseModel):
     now: datetime | None = Field(None, description="ISO 8601 time taken as now "
                                  "(reproducible answers); default: the clock")
 
+    @field_validator("now", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        """As the schema says (a date-time string): never a number of seconds."""
+        if value is not None and not isinstance(value, str):
+            raise ValueError("now phải là chuỗi ISO 8601, ví dụ 2026-11-26T08:00:00+07:00")
+        return value
 
-@router.post("/api/v1/ask", tags=["api"], dependencies=[Depends(api_csrf)])
+
+@router.post("/api/v1/ask", tags=["api"], dependencies=[Depends(api_csrf)],
+             responses=errors(400, 401, 403))
 def ask_api(request: Request, body: AskBody, who: User = Depends(require(ASK_ROLE))):
     """Ask the assistant in Vietnamese. Returns the structured request (intent, since, until,
     filters, query, …), the answer text, its citations, the /search link and the facts."""
