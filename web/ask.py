@@ -161,9 +161,20 @@ class TelegramLinks:
 
 # ---- page and API ------------------------------------------------------------------------------
 
+def page_text(answer: dict) -> str:
+    """The answer as the page shows it: the citations' address lines and the Search line are
+    links below it instead."""
+    urls = {c["url"] for c in answer.get("citations", [])}
+    lines = [line for line in answer["answer"].splitlines()
+             if line.strip() not in urls and not line.startswith("Xem trong Tìm kiếm:")]
+    return "\n".join(lines).rstrip()
+
+
 def _page(request: Request, who: User, shown: dict | None = None, code: str | None = None,
           status_code: int = 200, question: str = ""):
     c = ctx(request)
+    if shown is not None:
+        shown = {**shown, "body": page_text(shown["answer"])}
     return render(request, "ask.html", {
         "shown": shown, "history": history(c.web_db, who), "code": code,
         "code_minutes": CODE_MINUTES, "chats": linked_chats(c.web_db, who),

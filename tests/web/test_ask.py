@@ -11,7 +11,14 @@ from fastapi.testclient import TestClient
 from assistant.understand import load_catalog
 from runner.stages import DEFAULT_WATCH
 from store.base import Filters
-from tests.web.conftest import csrf_of
+from tests.web.conftest import PASSWORD, csrf_of
+from tests.web.test_browser import (  # noqa: F401 - fixtures
+    VIEWPORTS,
+    _fits,
+    _shot,
+    browser_context_factory,
+    server,
+)
 from web import db
 from web.ask import TelegramLinks, history
 from web.auth import User, create_api_token, set_role
@@ -39,7 +46,9 @@ def test_ask_page_answers_from_the_store_and_keeps_the_history(clients, store):
     assert page.status_code == 200 and "Tình hình Thanh Hóa hôm nay" in page.text
     expected = store.search('place:"Thanh Hóa"', limit=0).total
     assert expected == 1 and f"Có {expected} tin — hôm nay" in page.text
-    assert 'href="https://vnexpress.vn/bai-1.html"' in page.text  # the cited document
+    assert 'href="https://vnexpress.vn/bai-1.html"' in page.text  # the cited document, a link
+    assert page.text.count("https://vnexpress.vn/bai-1.html") == 1  # not repeated as text
+    assert "Xem trong Tìm kiếm" not in page.text  # the button instead
     assert 'class="button" href="http://testserver/search?q=place%3A%22Thanh+H%C3%B3a%22' in \
         page.text
     assert ANSWER_LINK.search(viewer.get("/ask").text)  # listed in the history
@@ -149,3 +158,23 @@ def test_telegram_unlink_from_the_page_only_own_links(clients, web_db):
     done = clients.viewer.post(f"/ask/telegram/{link_id}/unlink",
                                data={"csrf": csrf_of(clients.viewer)}, follow_redirects=False)
     assert done.status_code == 303 and links.user_for("888") is None
+
+
+def test_ask_page_on_a_phone_in_a_real_browser(request):
+    """Mobile first: on a 375-px viewport the question, the answer, its citations and the
+    history fit the screen width (Chromium; the server and store of tests/web/test_browser)."""
+    base, _, _ = request.getfixturevalue("server")
+    page = request.getfixturevalue("browser_context_factory")(VIEWPORTS["phone"]).new_page()
+    page.goto(f"{base}/ask")
+    page.fill("input[name=username]", "bientap")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base}/ask")
+    page.fill("textarea[name=question]", "Tin nổi bật hôm nay là gì?")
+    page.click("form.ask-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/ask\?id=\d+"))
+    answer = page.locator("#tra-loi .answer").inner_text()
+    assert "tin nổi bật nhất" in answer and page.locator("ol.citations li").count() >= 1
+    assert page.locator("ul.ask-history li").count() == 1
+    _fits(page, "phone")
+    _shot(page, "phone", "5-ask")
