@@ -25,7 +25,11 @@ from langnghe.document import Label
 from langnghe.vietnamese import fold
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+# The fields the classifiers fill, and the shipped models behind them: sentiment (the tone of
+# the media-monitoring convention) has one model for articles and one for social items.
 TASKS = ("sentiment", "toxicity", "emotion", "category", "toxic", "constructive")
+MODELS = ("tone-news", "tone-comments", "toxicity", "emotion", "category", "toxic",
+          "constructive")
 EXPLAIN_TOP = 5  # words shown to staff: enough to see why, few enough to read at a glance
 MAX_CHARS = 20_000  # news articles: the first 20k chars decide the topic; bounds feature time
 _LOCK = threading.Lock()
@@ -42,14 +46,15 @@ def prep_folded(text: str) -> str:
 
 
 @cache
-def model(task: str):
-    """The trained pipeline of `task`, loaded once per process."""
-    if task not in TASKS:
-        raise ValueError(f"unknown classifier task {task!r}; expected one of {', '.join(TASKS)}")
-    path = ARTIFACTS / f"{task}-v1" / "model.joblib"
+def model(name: str):
+    """The trained pipeline of the model `name` (one of MODELS), loaded once per process."""
+    if name not in MODELS:
+        raise ValueError(f"unknown classifier model {name!r}; expected one of {', '.join(MODELS)}")
+    path = ARTIFACTS / f"{name}-v1" / "model.joblib"
     if not path.exists():
+        command = "tone" if name.startswith("tone-") else "classifiers"
         raise FileNotFoundError(f"classifier artifact missing at {path}: "
-                                "run `python -m nlp.train classifiers`")
+                                f"run `python -m nlp.train {command}`")
     with _LOCK:
         return joblib.load(path)
 
@@ -275,13 +280,21 @@ _TWIN = {"prep": "prep_folded", "prep_folded": "prep"}  # the two preprocessors 
 
 
 @cache
-def compiled(task: str) -> Compiled:
-    return Compiled(model(task))
+def compiled(name: str) -> Compiled:
+    return Compiled(model(name))
 
 
-def predict(task: str, text: str, explain: bool = True) -> Label:
-    """Most probable class of `text` for `task`, with its probability and top words."""
-    return compiled(task).predict(text, explain)
+def predict(name: str, text: str, explain: bool = True) -> Label:
+    """Most probable class of `text` for the model `name`, with its probability and top words."""
+    return compiled(name).predict(text, explain)
+
+
+def model_for(task: str, doc) -> str:
+    """The shipped model that fills `task` for `doc`: the tone of social items and of articles
+    are learned apart (nlp/models/tone.py); the other tasks have one model each."""
+    if task == "sentiment":
+        return "tone-comments" if doc.kind in SOCIAL_KINDS else "tone-news"
+    return task
 
 
 def probabilities(clf, features, temperature: float = 1.0) -> np.ndarray:
@@ -303,7 +316,6 @@ def probabilities(clf, features, temperature: float = 1.0) -> np.ndarray:
 # -- enrich steps (appended to nlp.pipeline.STEPS) ------------------------------------------
 
 SOCIAL_KINDS = frozenset({"post", "comment", "forum_post"})
-SENTIMENT_BODY_CHARS = 2_000  # an article's tone is set in its opening; bounds feature time
 
 
 def social_text(doc, section) -> str:
@@ -320,14 +332,34 @@ def step_normalize(doc, section) -> None:
         section.normalized = teencode.normalize(text)
 
 
+def news_head(title: str, lead: str) -> str:
+    """Title + lead as the tone annotators read a news item ("Title. Lead")."""
+    title, lead = title.strip(), lead.strip()
+    if title and lead and not title.endswith((".", "?", "!", ":", "…")):
+        title += "."
+    return " ".join(p for p in (title, lead) if p)
+
+
+def tone_source(doc) -> str:
+    """The raw text behind a document's tone, as the tone corpus stores it: an article's title
+    + lead, a post's title and text (teencode normalisation is the model's own step)."""
+    if doc.kind in SOCIAL_KINDS:
+        return "\n".join(p for p in (doc.title, doc.text) if p)
+    return news_head(doc.title, doc.lead or doc.text[:LEAD_FALLBACK_CHARS])
+
+
 def sentiment_text(doc, section) -> str | None:
-    """Articles: title and lead count twice, then the body's opening; social: the text."""
+    """Articles: title + lead, as the tone corpus was labelled (the event reported is there; an
+    article without a lead gives its text's opening); social: the normalised text."""
     if doc.kind in SOCIAL_KINDS:
         text = social_text(doc, section)
     else:
-        head = "\n".join(p for p in (section.title, section.lead) if p)
-        text = "\n".join(p for p in (head, head, section.text[:SENTIMENT_BODY_CHARS]) if p)
+        lead = section.lead or section.text[:LEAD_FALLBACK_CHARS]
+        text = news_head(section.title, lead)
     return text if text.strip() else None
+
+
+LEAD_FALLBACK_CHARS = 400  # about a lead's length, when a page gives no lead
 
 
 def social_only(doc, section) -> str | None:

@@ -28,6 +28,7 @@ class Correction:
     old: str | None  # the machine's label that was corrected
     new: str
     text: str
+    kind: str | None = None  # the document's kind (exports before the tone models lack it)
 
 
 def load(path: str | Path) -> list[Correction]:
@@ -40,7 +41,7 @@ def load(path: str | Path) -> list[Correction]:
             try:
                 row = json.loads(line)
                 item = Correction(str(row["doc_id"]), row["field"], row.get("old"),
-                                  str(row["new"]), str(row["text"]))
+                                  str(row["new"]), str(row["text"]), row.get("kind"))
             except (ValueError, KeyError, TypeError) as exc:
                 raise CorrectionsError(f"{path}:{number}: expected a JSON object with doc_id, "
                                        f"field, new and text ({exc})") from None
@@ -53,8 +54,21 @@ def load(path: str | Path) -> list[Correction]:
 
 
 def sentiment_examples(items: list[Correction]) -> list[tuple[str, str, float]]:
-    """(text, label, weight) rows for the sentiment training set."""
+    """(text, label, weight) rows of every sentiment correction, whatever the kind."""
     return [(c.text, c.new, WEIGHT) for c in items if c.field == "sentiment"]
+
+
+SOCIAL_KINDS = frozenset({"post", "comment", "forum_post"})  # as nlp.classify.SOCIAL_KINDS
+
+
+def tone_examples(items: list[Correction], corpus: str) -> list[tuple[str, str, float]]:
+    """(text, label, weight) rows for the tone model of `corpus` ("news" or "comments"): the
+    sentiment corrections of articles, or of posts and comments. A correction exported before
+    kinds were recorded cannot be placed and is left out."""
+    def fits(c: Correction) -> bool:
+        return c.kind is not None and (c.kind in SOCIAL_KINDS) == (corpus == "comments")
+
+    return [(c.text, c.new, WEIGHT) for c in items if c.field == "sentiment" and fits(c)]
 
 
 def domain_examples(items: list[Correction]) -> list[tuple[str, str, str]]:

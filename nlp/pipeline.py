@@ -118,7 +118,8 @@ def classify_batch(pairs: list[tuple[Document, NlpSection]]) -> None:
             if task not in models:
                 text = _run(task, doc, section, text_of, doc, section)
                 if text:
-                    setattr(section, task, _run(task, doc, section, classify.predict, task, text))
+                    setattr(section, task, _run(task, doc, section, classify.predict,
+                                                classify.model_for(task, doc), text))
     for task, text_of in classify.CLASSIFIERS:
         if task not in models:
             continue

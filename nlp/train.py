@@ -1,4 +1,4 @@
-"""`python -m nlp.train [segment|teencode|classifiers|all] [--corrections FILE]`: rebuild the
+"""`python -m nlp.train [segment|teencode|classifiers|tone|all] [--corrections FILE]`: rebuild the
 shipped NLP artifacts (with staff corrections, the learning loop: see nlp/corrections.py).
 
 Each model is trained from ../shared/data into nlp/artifacts/<name>-v1/ (model.joblib plus a
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TASKS = ("segment", "teencode", "classifiers")
+TASKS = ("segment", "teencode", "classifiers", "tone")
 
 
 def write_card(folder: Path, card: str, metrics: dict) -> None:
@@ -39,9 +39,14 @@ def run(task: str, corrections: Path | None = None) -> dict:
         metrics = teencode_table.build(out)
         write_card(out.parent, cards.TEENCODE, metrics)
         return metrics
+    if task == "tone":
+        from nlp.models import tone
+
+        return {kind: tone.build_with_card(kind, ARTIFACTS, corrections)
+                for kind in ("news", "comments")}
     from nlp.models import textclf
 
-    return textclf.build_all(ARTIFACTS, corrections=corrections)
+    return textclf.build_all(ARTIFACTS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="which artifacts to rebuild (default: all)")
     parser.add_argument("--corrections", type=Path,
                         help="staff corrections to learn from (JSON lines of "
-                             "`langnghe corrections export`); used by the sentiment model")
+                             "`langnghe corrections export`); used by the tone models")
     args = parser.parse_args(argv)
     if args.corrections and not args.corrections.exists():
         parser.error(f"--corrections {args.corrections}: no such file")

@@ -1,7 +1,7 @@
 """`langnghe corrections export [--out FILE]`: staff corrections as JSON lines for `make train`.
 
 Reads the web app's database under the home (web.sqlite) and writes one line per correction,
-oldest first: {doc_id, field, old, new, username, at, text}. `python -m nlp.train --corrections
+oldest first: {doc_id, field, old, new, username, at, text, kind}. `python -m nlp.train --corrections
 FILE` and `python -m nlp.domains --corrections FILE` learn from them (nlp/corrections.py).
 """
 

@@ -43,7 +43,7 @@ def _document(row: dict, n: int) -> Document:
 
 
 def _output(row: dict, doc: Document) -> dict:
-    from nlp.classify import predict
+    from nlp.classify import model_for, predict
 
     s = doc.nlp
     basis = s.normalized or "\n".join(p for p in (s.title, s.text) if p)
@@ -51,7 +51,7 @@ def _output(row: dict, doc: Document) -> dict:
     for task in ("sentiment", "toxicity", "emotion", "category"):
         value = getattr(s, task)
         if value is None and basis.strip():
-            value = predict(task, basis, explain=False)
+            value = predict(model_for(task, doc), basis, explain=False)
         labels[task] = _label(value)
     return {**row, "segmented": s.segmented, "normalized": s.normalized or s.text,
             **labels, "domains": [_label(d) for d in s.domains],

@@ -62,7 +62,8 @@ CREATE TABLE IF NOT EXISTS telegram_links(
 
 # Columns added after the first release, for files made before them: (table, column, type).
 ADDED_COLUMNS = (("users", "must_change", "INTEGER NOT NULL DEFAULT 0"),
-                 ("api_tokens", "expires_at", "TEXT"), ("api_tokens", "last_used_at", "TEXT"))
+                 ("api_tokens", "expires_at", "TEXT"), ("api_tokens", "last_used_at", "TEXT"),
+                 ("corrections", "kind", "TEXT"))
 OLD_TOKEN_DAYS = 90  # tokens made before expiry existed run this long from the upgrade
 
 

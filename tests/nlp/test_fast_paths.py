@@ -32,7 +32,7 @@ def texts() -> list[str]:
 
 def test_classifier_analyzers_give_scikit_learn_ngrams_in_order(texts):
     awkward = ["", "  ", "a", "😀 ok", "Ab\u00a0 c\td  e", "x" * 3]
-    for task in classify.TASKS:
+    for task in classify.MODELS:
         union = classify.model(task)["pipeline"].named_steps["features"]
         for _, vec in union.transformer_list:
             ours, theirs = classify.analyzer(vec), vec.build_analyzer()
@@ -41,7 +41,7 @@ def test_classifier_analyzers_give_scikit_learn_ngrams_in_order(texts):
 
 
 def test_classifier_labels_equal_the_pipeline_on_comments_and_articles(texts):
-    for task in ("sentiment", "toxicity", "emotion", "toxic", "constructive", "category"):
+    for task in classify.MODELS:
         blob = classify.model(task)
         pipe = blob["pipeline"]
         sample = [t[:classify.MAX_CHARS] for t in texts]

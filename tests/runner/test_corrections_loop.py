@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
 from langnghe.document import Document, Label, NlpSection
 from nlp import corrections as staff
 from nlp import domains
-from nlp.models import textclf
+from nlp.models import tone, tone_corpus
 from runner.cli import main
 from tests.paths import DATA
 from web import corrections, db
@@ -48,28 +47,49 @@ def test_export_keeps_every_correction_and_load_keeps_the_latest(exported):
     path, text = exported
     assert len(path.read_text(encoding="utf-8").splitlines()) == 3
     items = staff.load(path)
-    assert [(c.field, c.new) for c in items] == [("sentiment", "negative"), ("domain", "health")]
-    assert staff.sentiment_examples(items) == [(text, "negative", staff.WEIGHT)]
+    assert [(c.field, c.new, c.kind) for c in items] == [("sentiment", "negative", "comment"),
+                                                         ("domain", "health", "comment")]
+    assert staff.tone_examples(items, "comments") == [(text, "negative", staff.WEIGHT)]
+    assert staff.tone_examples(items, "news") == []  # a comment does not teach the news model
 
 
-def test_sentiment_training_set_gets_the_corrections(exported):
+def test_an_article_correction_keeps_the_title_and_lead_the_news_model_reads(tmp_path):
+    web_db = tmp_path / "web.sqlite"
+    doc = Document(id="a-1", url="https://example.vn/a", canonical_url="https://example.vn/a",
+                   source_id="test", kind="article", title="Khánh thành bệnh viện tỉnh",
+                   lead="Bệnh viện 500 giường đi vào hoạt động.", text="Thân bài. " * 500,
+                   nlp=NlpSection(sentiment=Label(label="neutral", score=0.7)))
+    corrections.record(web_db, doc, "sentiment", "positive", "an")
+    (row,) = corrections.corrections(web_db)
+    assert row["kind"] == "article"
+    assert row["text"] == "Khánh thành bệnh viện tỉnh. Bệnh viện 500 giường đi vào hoạt động."
+
+
+def test_old_exports_without_a_kind_are_left_out_of_the_tone_sets(tmp_path):
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"doc_id": "d", "field": "sentiment", "new": "negative",
+                                "text": "Tin cũ"}) + "\n", "utf-8")
+    items = staff.load(path)
+    assert staff.tone_examples(items, "news") == staff.tone_examples(items, "comments") == []
+
+
+def test_a_correction_moves_the_retrained_tone_model(exported):
     path, text = exported
-    task = textclf.sentiment_task(corrections=path)
-    assert (text, "negative", staff.WEIGHT) in task.train
-    assert task.notes["staff_corrections"] == 1
+    rows = tone_corpus.load("comments", "train")[:1200]
+    texts = [tone.tone_input("comments", r["text"]) for r in rows]
+    labels = [r["label"] for r in rows]
+    candidate = tone.CANDIDATES["comments"][tone.CHOSEN["comments"]]
+    extra = staff.tone_examples(staff.load(path), "comments")
 
+    def p_negative(more) -> float:
+        model = tone.Linear(candidate, "comments").fit(
+            texts + [tone.tone_input("comments", t) for t, _, _ in more],
+            labels + [label for _, label, _ in more], [1.0] * len(texts) + [w for *_, w in more])
+        pipe = model.pipe
+        sample = tone.tone_input("comments", text)
+        return float(pipe.predict_proba([sample])[0][list(pipe.classes_).index("negative")])
 
-def test_a_correction_moves_the_retrained_model(exported):
-    path, text = exported
-    base = replace(textclf.sentiment_task(), train=[(r["text"], r["label"], 1.0)
-                                                   for r in _rows("train.jsonl", 1500)])
-    fixed = replace(base, train=base.train + staff.sentiment_examples(staff.load(path)))
-
-    def p_negative(task) -> float:
-        pipe = textclf.fit(task)["pipeline"]
-        return float(pipe.predict_proba([text])[0][list(pipe.classes_).index("negative")])
-
-    assert p_negative(fixed) > p_negative(base) + 0.1
+    assert p_negative(extra) > p_negative([]) + 0.1
 
 
 def test_domain_correction_targets(exported):
