@@ -285,13 +285,16 @@ DIGEST_TTL_S = 300  # the digest sums 24 hours: five minutes of staleness change
 
 def _digest(c: Ctx) -> dict:
     from alerts.digest import build_digest
+    from alerts.health import from_crawler
 
     cached = c.cache.get("digest")
     if cached and time.monotonic() - cached[0] < DIGEST_TTL_S:
         return cached[1]
     outbox = _outbox(c)
     try:
-        data = build_digest(c.store, datetime.now(VN_TZ), outbox, c.health())
+        now = datetime.now(VN_TZ)
+        # the crawler's health records, read as the alert stage reads them
+        data = build_digest(c.store, now, outbox, [from_crawler(r, now) for r in c.health()])
     finally:
         if outbox:
             outbox.close()

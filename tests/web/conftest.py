@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from crawlers.health import SourceHealth as CrawlerHealth
 from langnghe.document import VN_TZ, Document, document_id
 from nlp.pipeline import enrich
 from store.sqlite import SqliteStore
@@ -71,17 +72,16 @@ def web_db(tmp_path, users_template):
     return path
 
 
-HEALTH = [{"source_id": "vnexpress", "name": "VnExpress <b>", "status": "failing",
-           "last_success": None, "last_error": "DNS: name not resolved",
-           "last_error_at": NOW, "items_24h": 0, "silent_for": None,
-           "consecutive_failures": 3, "error_class": "dns", "failed_at": NOW,
-           "polled_at": None}]  # the fields alerts/health.py reads, too
+HEALTH = [CrawlerHealth(source_id="vnexpress", name="VnExpress <b>", status="failing",
+                        last_success=None, last_error="DNS: name not resolved",
+                        last_error_at=NOW, items_24h=0, silent_for=None,
+                        last_error_class="dns")]  # what crawlers.health gives the web app
 
 
 @pytest.fixture
 def app(store, web_db, tmp_path):
     return create_app(store, web_db=web_db, secure_cookies=False,
-                      health=lambda: [SimpleNamespace(**row) for row in HEALTH],
+                      health=lambda: HEALTH,
                       outlet_types={"vnexpress": "national", "dantri": "national"},
                       alerts_db=tmp_path / "alerts.sqlite", alerts_secret=b"k" * 32)
 
