@@ -25,8 +25,8 @@ from alerts.detector import SEVERITIES, DetectorParams
 from langnghe.yamlfile import read_yaml
 
 SeverityName = Literal["info", "warning", "critical"]
-AlertKind = Literal["spike", "rule", "negative_share", "source_health"]
-ALL_KINDS: tuple[str, ...] = ("spike", "rule", "negative_share", "source_health")
+AlertKind = Literal["spike", "rule", "negative_share", "rising", "source_health"]
+ALL_KINDS: tuple[str, ...] = ("spike", "rule", "negative_share", "rising", "source_health")
 BUCKETS = {"5min": timedelta(minutes=5), "15min": timedelta(minutes=15),
            "1h": timedelta(hours=1)}
 
@@ -124,7 +124,7 @@ class Recipient(_Strict):
 class Group(_Strict):
     name: str = Field(min_length=1)
     min_severity: SeverityName = "warning"
-    kinds: tuple[AlertKind, ...] = ("spike", "rule", "negative_share")
+    kinds: tuple[AlertKind, ...] = ("spike", "rule", "negative_share", "rising")
     quiet_hours: QuietHours | None = None
     recipients: tuple[Recipient, ...] = Field(min_length=1)
     # Set only by web.recipients for a group added in the dashboard, never from YAML or JSON:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from alerts import ack, health, incidents, rules, severity
+from alerts import ack, health, incidents, rising, rules, severity
 from alerts.channels.base import Channel, DeliveryError
 from alerts.config import BUCKETS, AlertsConfig, Watch
 from alerts.detector import Detection, bucketize, detect
@@ -143,7 +143,8 @@ def run_detection(store: Store, config: AlertsConfig, now: datetime, outbox: Out
                   registry: Registry | None = None, crisis_rules: Sequence | None = None,
                   source_health: Sequence[health.SourceHealth] = (),
                   topics: Sequence = ()) -> list[Alert]:
-    """Find spikes, negative-share rises, rule hits and source problems; persist and enqueue.
+    """Find spikes, negative-share rises, rule hits, rising issues (alerts.rising) and source
+    problems; persist and enqueue.
 
     `crisis_rules` defaults to the config's rules file; `topics` adds the NLP watch topics.
     With an outbox, every alert is saved (new incident or update) before anything is sent.
@@ -164,6 +165,7 @@ def run_detection(store: Store, config: AlertsConfig, now: datetime, outbox: Out
         found += [neg] if neg else []
     found += [_rule_alert(h, now, registry, store)
               for h in rules.evaluate_all(crisis_rules, store, now, registry)]
+    found += rising.rising_alerts(store, watches(config, topics), now, registry)
     found += health.check_sources(source_health, now)
     found = incidents.merge(found, outbox.open_alerts() if outbox is not None else ())
     if outbox is not None:

@@ -14,7 +14,8 @@ from alerts.model import Alert
 
 SEVERITY_VI = {"info": "Thông tin", "warning": "Cảnh báo", "critical": "KHẨN CẤP"}
 KIND_VI = {"spike": "Tăng đột biến", "rule": "Quy tắc khủng hoảng",
-           "negative_share": "Tỷ lệ tiêu cực cao", "source_health": "Nguồn thu thập gặp sự cố"}
+           "negative_share": "Tỷ lệ tiêu cực cao", "rising": "Vấn đề nóng dần (cảnh báo sớm)",
+           "source_health": "Nguồn thu thập gặp sự cố"}
 SENTIMENT_VI = {"negative": "tiêu cực", "neutral": "trung lập", "positive": "tích cực"}
 TELEGRAM_MAX = 4096  # Bot API: message text is 1-4096 characters after entity parsing
 

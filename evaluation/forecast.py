@@ -18,6 +18,17 @@ Reported per family: the geometric mean over series of MAE(model) / MAE(baseline
 errors pooled over its origins and steps), the share of actual values inside the 80% interval
 (coverage, pooled), and the interval's mean width relative to the actual mean.
 
+Rising-issue warnings (alerts/rising.py) on the daily totals of the real series and of their
+thinned copies (12 topics; days from the 21st on are judged, as the engine judges each day):
+  - quiet: false warnings per topic-week on the series as they are (consecutive warning days
+    are one incident, as the outbox keeps them);
+  - injected gradual rises (six per topic): from a random day, the volume grows by 20% (or 10%)
+    of its usual level more each day (Poisson): +20% on day 1, +40% on day 2 ...; the delay is
+    the number of days of the rise seen when the warning fires (the day it is judged, at its
+    end, included), a miss is no warning within 10 days;
+  - negative share: daily negatives drawn from the real totals at a usual share of 20% with a
+    day-to-day spread (beta, sd 5 points), then rising by 5 points a day.
+
 `--candidates` also runs the model with other knobs (how the defaults were chosen); `--library`
 runs statsforecast's AutoTheta and MSTL (log scale) when that package is installed (it is not
 pinned: docs/forecast.md says why). `--update-baseline` pins the section "forecast" of
@@ -42,6 +53,7 @@ import numpy as np
 from alerts.cli import read_series
 from alerts.detector import bucket_floor
 from alerts.forecast import ModelParams, forecast
+from alerts.rising import RisingParams, share_rise, volume_rise
 from evaluation import gate
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "nab-realtweets"
@@ -50,6 +62,7 @@ SEED = 20260216  # fixed: the thinned series must be the same on every run
 SPARSE_PER_DAY = 30.0  # a provincial topic: tens of items a day
 MIN_DAYS = 14  # the first origin has two weeks behind it (the 7-day median needs one)
 NOISE = 0.02  # ceilings/floors: measured +- 0.02 (the numbers are deterministic)
+RISING_NOISE = 0.1  # a tenth of a day of delay, a tenth of a false warning per topic-week
 CANDIDATES = {
     "profile_days=7": ModelParams(profile_days=7),
     "profile_days=14": ModelParams(profile_days=14),
@@ -57,6 +70,23 @@ CANDIDATES = {
     "level_power=1": ModelParams(level_power=1.0),
     "trim=0": ModelParams(trim=0.0),
     "no weekly factor": ModelParams(weeks=0),
+    "level from 1 bucket (daily)": ModelParams(level_buckets=1),
+    "level from 7 buckets (daily)": ModelParams(level_buckets=7),
+}
+
+
+RISE_FROM_DAY = 21  # three weeks of history before a day is judged
+RISE_WAIT = 10  # a rise not warned of within 10 days is missed
+RISES_PER_TOPIC = 6  # injected rises per topic, each on its own copy of the series
+GROWTH = (0.2, 0.1)  # +20% / +10% of the usual level more each day
+SHARE_USUAL, SHARE_SPREAD, SHARE_STEP = 0.2, 0.05, 0.05  # negative share: 20% +- 5 pts, +5/day
+RISING_CANDIDATES = {
+    "80% band, 2 of 3 days": RisingParams(level=0.8, above_days=2, max_run_days=3, min_ratio=1),
+    "60% band, any ratio": RisingParams(level=0.6, min_ratio=1.0),
+    "60% band": RisingParams(level=0.6),
+    "70% band, runs of 4-7": RisingParams(run_days=4),
+    "last day the highest": RisingParams(plateau=1.0),
+    "last day 70% of the highest": RisingParams(plateau=0.7),
 }
 
 
@@ -184,6 +214,76 @@ def evaluate(series: list[tuple[str, list[datetime], np.ndarray]], fam: Family,
             for m in methods}
 
 
+def _incidents(fired: list[int]) -> int:
+    """Warning days, consecutive ones counted once (one open incident)."""
+    return sum(1 for i, d in enumerate(fired) if i == 0 or d != fired[i - 1] + 1)
+
+
+def _first_warning(judge, n: int, start: int) -> int | None:
+    for d in range(start, min(n, start + RISE_WAIT)):
+        if judge(d + 1):
+            return d - start + 1
+    return None
+
+
+def _share_series(total: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    a = SHARE_USUAL * (SHARE_USUAL * (1 - SHARE_USUAL) / SHARE_SPREAD ** 2 - 1)
+    b = a * (1 - SHARE_USUAL) / SHARE_USUAL
+    return rng.beta(a, b, total.size)
+
+
+def rising_topics() -> list[tuple[str, list[datetime], np.ndarray]]:
+    families = load_families()
+    topics = [(f"{name}", days, y) for name, days, y in families["daily"]]
+    for name, times, y in families["sparse_hourly"]:
+        days, daily = summed(times, list(y), DAY)
+        topics.append((f"{name} thinned", days, daily))
+    return topics
+
+
+def _summary(false: int, weeks: float, delays: list[int | None]) -> dict:
+    found = [d for d in delays if d is not None]
+    return {"false_warnings_per_topic_week": round(false / weeks, 4),
+            "recall_within_10_days": round(len(found) / len(delays), 4),
+            "median_delay_days": float(np.median(found)) if found else None,
+            "mean_delay_days": round(float(np.mean(found)), 3) if found else None,
+            "injected": len(delays)}
+
+
+def evaluate_rising(params: RisingParams, topics, seed: int = SEED) -> dict:
+    """Per signal: false warnings per topic-week, recall within 10 days and delays."""
+    rng = np.random.default_rng(seed)
+    weeks = sum((y.size - RISE_FROM_DAY) / 7 for _, _, y in topics)
+    false = {"volume": 0, "negative_share": 0}
+    delays: dict[str, list] = {f"volume +{g:.0%}/day": [] for g in GROWTH}
+    delays["negative_share"] = []
+    for _, days, y in topics:
+        neg = rng.binomial(y.astype(int), _share_series(y, rng)).astype(float)
+
+        def volume(series, n, days=days):
+            return volume_rise(days[:n], series[:n], params) is not None
+
+        def share(negatives, n, y=y):
+            return share_rise(negatives[:n], y[:n], params) is not None
+
+        judged = range(RISE_FROM_DAY, y.size)
+        false["volume"] += _incidents([d for d in judged if volume(y, d + 1)])
+        false["negative_share"] += _incidents([d for d in judged if share(neg, d + 1)])
+        for start in rng.integers(RISE_FROM_DAY + 3, y.size - RISE_WAIT, RISES_PER_TOPIC):
+            ramp = np.clip(np.arange(y.size) - start + 1, 0, None)
+            usual = float(np.median(y[start - 14:start]))
+            for g in GROWTH:
+                risen = y + rng.poisson(g * ramp * usual)
+                delays[f"volume +{g:.0%}/day"].append(
+                    _first_warning(lambda n, r=risen: volume(r, n), y.size, int(start)))
+            shares = np.clip(_share_series(y, rng) + SHARE_STEP * ramp, 0, 1)
+            negatives = rng.binomial(y.astype(int), shares).astype(float)
+            delays["negative_share"].append(
+                _first_warning(lambda n, r=negatives: share(r, n), y.size, int(start)))
+    return {name: _summary(false["negative_share" if name == "negative_share" else "volume"],
+                           weeks, got) for name, got in delays.items()}
+
+
 def measure(candidates: bool = False, library: bool = False) -> dict:
     families = load_families()
     methods: dict[str, Method] = {"model": model_method(ModelParams())}
@@ -191,22 +291,45 @@ def measure(candidates: bool = False, library: bool = False) -> dict:
         methods |= {name: model_method(p) for name, p in CANDIDATES.items()}
     if library:
         methods |= library_methods()
-    return {fam.name: evaluate(families[fam.name], fam, methods)
-            for fam in (HOURLY, DAILY, SPARSE)}
+    results = {fam.name: evaluate(families[fam.name], fam, methods)
+               for fam in (HOURLY, DAILY, SPARSE)}
+    topics = rising_topics()
+    rising = {"model": evaluate_rising(RisingParams(), topics)}
+    if candidates:
+        rising |= {name: evaluate_rising(p, topics) for name, p in RISING_CANDIDATES.items()}
+    results["rising"] = rising
+    return results
 
 
 GATED_CEILINGS = [f"{f}.mae_ratio_vs_{b}" for f in ("hourly", "daily", "sparse_hourly")
                   for b in ("seasonal_naive", "median_7d")]
 GATED_COVERAGE = [f"{f}.coverage_80" for f in ("hourly", "daily", "sparse_hourly")]
+RISING_SIGNALS = ("volume +20%/day", "volume +10%/day", "negative_share")
+GATED_RISING_CEILINGS = [f"rising.{s}.{k}" for s in RISING_SIGNALS
+                         for k in ("false_warnings_per_topic_week", "mean_delay_days")]
+GATED_RISING_FLOORS = [f"rising.{s}.recall_within_10_days" for s in RISING_SIGNALS]
 
 
 def flatten(results: dict) -> dict[str, float]:
-    return {f"{fam}.{key}": value for fam, by_method in results.items()
+    flat = {f"{fam}.{key}": value for fam, by_method in results.items() if fam != "rising"
             for key, value in by_method["model"].items() if isinstance(value, float)}
+    flat |= {f"rising.{signal}.{key}": value
+             for signal, got in results["rising"]["model"].items()
+             for key, value in got.items() if isinstance(value, float)}
+    return flat
 
 
 def print_table(results: dict) -> None:
+    print("rising-issue warnings: false warnings per topic-week, recall within 10 days, "
+          "median / mean delay (days of the rise seen)")
+    for name, by_signal in results["rising"].items():
+        for signal, r in by_signal.items():
+            print(f"  {name:16s} {signal:16s} false {r['false_warnings_per_topic_week']:.3f}   "
+                  f"recall {r['recall_within_10_days']:.3f}   delay {r['median_delay_days']} / "
+                  f"{r['mean_delay_days']}   (n={r['injected']})")
     for fam, by_method in results.items():
+        if fam == "rising":
+            continue
         print(f"{fam}: MAE ratio vs seasonal naive / vs 7-day median, 80% coverage, width")
         for m, r in by_method.items():
             print(f"  {m:34s} {r['mae_ratio_vs_seasonal_naive']:.3f} / "
@@ -229,10 +352,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_baseline:
         ceilings = gate.pin("forecast", flat, GATED_CEILINGS + GATED_COVERAGE, NOISE,
                             args.allow_lower, ceilings=True)
-        floors = gate.pin("forecast", flat, GATED_COVERAGE, NOISE, args.allow_lower)
+        ceilings |= gate.pin("forecast", flat, GATED_RISING_CEILINGS, RISING_NOISE,
+                             args.allow_lower, ceilings=True)
+        floors = gate.pin("forecast", flat, GATED_COVERAGE + GATED_RISING_FLOORS, NOISE,
+                          args.allow_lower)
+        gated = GATED_CEILINGS + GATED_COVERAGE + GATED_RISING_CEILINGS + GATED_RISING_FLOORS
         gate.save({**gate.load(), "forecast": {  # load afresh: others pin their own keys
             "data_sha256": digest, "floors": floors, "ceilings": ceilings,
-            "measured": {k: flat[k] for k in GATED_CEILINGS + GATED_COVERAGE}}})
+            "measured": {k: flat[k] for k in gated}}})
         print(f"pinned the 'forecast' section of {gate.BASELINE}")
         return 0
     problems = gate.problems("forecast", flat, digest)
