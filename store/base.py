@@ -9,8 +9,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Literal, NamedTuple
 
 from langnghe.document import Document
 from langnghe.query import And, Filter, MatchAll, Node, parse
@@ -27,6 +27,16 @@ def check_page(sort: str, limit: int, offset: int) -> None:
         raise ValueError(f"limit and offset must be ≥ 0, got {limit} and {offset}")
 SPLIT_VALUES = 50  # values of a split field drawn as lines; a chart of more is unreadable
 Interval = Literal["hour", "day"]
+DAY_S = 86400
+
+
+def width_seconds(width: timedelta) -> int:
+    """`story_counts`' bucket width in whole seconds; ValueError unless it divides a day, so
+    buckets counted from the epoch in Vietnam time start at every Vietnam midnight too."""
+    seconds = width.total_seconds()
+    if seconds <= 0 or seconds != int(seconds) or DAY_S % int(seconds):
+        raise ValueError(f"bucket width must divide a day in whole seconds, not {width}")
+    return int(seconds)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,14 @@ class Hit:
 class SearchResult:
     total: int
     hits: list[Hit]
+
+
+class StoryBucket(NamedTuple):
+    """One bucket of `story_counts`: what the spike detector counts in it."""
+
+    start: datetime  # Vietnam time
+    stories: int  # distinct NLP story ids; a document without one is a story of its own
+    outlets: int  # distinct sources
 
 
 @dataclass
@@ -94,6 +112,17 @@ class Store(ABC):
     def counts_by(self, field_name: str, query: str | Node = "", filters: Filters = Filters(),
                   limit: int = 20) -> list[tuple[str, int]]:
         """Matching documents per value of a keyword field (source, kind, sentiment, ...)."""
+
+    @abstractmethod
+    def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
+                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
+        """Distinct stories and outlets of the matching documents per bucket of `width`.
+
+        Buckets start at Vietnam midnight and every `width` after it (`width_seconds`); only
+        buckets with matches are returned, oldest first. Syndicated copies share the NLP story
+        id and count once; a document without a story id (not enriched) is a story of its own.
+        The alert stage's spike detection reads these instead of weeks of documents.
+        """
 
     @abstractmethod
     def iter_documents(self, query: str | Node = "", filters: Filters = Filters(),

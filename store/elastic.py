@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from elasticsearch import (
     ApiError,
@@ -33,8 +33,18 @@ from elasticsearch import (
 
 from langnghe.document import VN_TZ, Document
 from langnghe.query import MatchAll, Node, QueryError, parse
-from store import es_index
-from store.base import Filters, Hit, Interval, SearchResult, Sort, Store, check_page
+from store import es_index, es_stories
+from store.base import (
+    Filters,
+    Hit,
+    Interval,
+    SearchResult,
+    Sort,
+    Store,
+    StoryBucket,
+    check_page,
+    width_seconds,
+)
 from store.es_query import compile_query, index_forms
 from store.fields import KEYWORD_FIELDS, doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
@@ -323,6 +333,23 @@ class ElasticStore(Store):
         rows = [(_display(b), b["doc_count"]) for b in found["aggregations"]["k"]["buckets"]]
         rows.sort(key=lambda row: (-row[1], row[0]))
         return rows[:limit]
+
+    def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
+                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
+        """A date histogram with outlets and copied stories per bucket (store/es_stories.py),
+        a long period in chunks of es_stories.CHUNK_BUCKETS buckets sent as one _msearch."""
+        seconds = width_seconds(width)
+        node = _dsl(query, Filters())[0]
+        searches: list[dict] = []
+        for part in es_stories.chunks(filters, seconds):
+            searches += [{}, es_stories.search_body(_dsl(node, part)[1], seconds)]
+        found = self.client.msearch(index=self.prefix, searches=searches).body["responses"]
+        for response in found:
+            if "error" in response:  # the query, as _search reports it, or the cluster
+                if response.get("status") == 400:
+                    raise QueryError("truy vấn quá phức tạp hoặc không hợp lệ")
+                raise RuntimeError(f"story_counts: {response['error']}")
+        return [bucket for response in found for bucket in es_stories.buckets(response)]
 
     def significant_terms(self, query: str | Node = "", filters: Filters = Filters(),
                           background_filters: Filters | None = None,

@@ -31,7 +31,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from langnghe.document import Document
@@ -45,8 +45,10 @@ from store.base import (
     SearchResult,
     Sort,
     Store,
+    StoryBucket,
     Summary,
     check_page,
+    width_seconds,
 )
 from store.fields import doc_time, keyword_key, keyword_values, text_fields
 from store.highlight import highlights
@@ -61,6 +63,7 @@ from store.sqlite_counts import (
     histogram_rolled,
     histogram_rows,
     split_matches,
+    story_rows,
     width_of,
 )
 from store.sqlite_plan import Plan, as_query_errors, epoch, plan_query, span_of
@@ -359,6 +362,15 @@ class SqliteStore(Store):
             else:
                 rows = counts_rolled(con, filters, rolled, hours, limit)
         return [(value, n) for _, value, n in rows]
+
+    def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
+                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
+        seconds = width_seconds(width)
+        _, plan = plan_query(query, filters)
+        with self._read() as con, as_query_errors():
+            rows = story_rows(con, plan, seconds)
+        return [StoryBucket(bucket_start(b, seconds), stories, outlets)
+                for b, stories, outlets in rows]
 
     def summarize(self, query: str | Node = "", filters: Filters = Filters(),
                   interval: Interval = "day", counts: Mapping[str, int] | None = None,

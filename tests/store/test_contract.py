@@ -352,3 +352,106 @@ def test_iter_documents_streams_matches_newest_first(timeline):
 
 def test_count_counts_all_documents(timeline):
     assert timeline.count() == 6
+
+
+# ---- story counts (what the alert stage's spike detector reads) ----------------------------
+
+def _story(n: int, minutes: float, source: str = "vnexpress", story: str | None = None,
+           nlp: bool = True, **fields) -> Document:
+    section = NlpSection(title=f"Tin {n}", story_id=story, **fields) if nlp else None
+    return make_doc(n, f"Tin {n}", hours=minutes / 60, source_id=source, nlp=section)
+
+
+def test_story_counts_counts_syndicated_copies_and_outlets_once(store):
+    # T0 is 10:00 in Vietnam: two quarter hours, 10:00-10:15 and 10:15-10:30
+    lead = _story(1, 1, "vnexpress")  # a story's first document: its id is the story id
+    lead.nlp.story_id = lead.id
+    store.upsert([lead, _story(2, 2, "tuoitre", story=lead.id),
+                  _story(3, 3, "vnexpress", story=lead.id), _story(4, 4, "dantri", story="s-9"),
+                  _story(5, 5, "dantri", story="s-9"), _story(6, 6, "dantri", nlp=False),
+                  _story(7, 16, "tuoitre", story=lead.id)])
+    buckets = store.story_counts("", Filters(), timedelta(minutes=15))
+    assert buckets == [(T0.astimezone(VN_TZ), 3, 3),
+                       (T0.astimezone(VN_TZ) + timedelta(minutes=15), 1, 1)]
+    assert buckets[0].stories == 3 and buckets[0].outlets == 3
+    assert store.story_counts("source:dantri", Filters(), timedelta(hours=1)) == [
+        (T0.astimezone(VN_TZ), 2, 1)]
+
+
+def test_story_counts_buckets_start_at_vietnam_midnight(store):
+    # 16:30 UTC is 23:30 in Vietnam; 3-hour buckets from Vietnam midnight (17:00 UTC), not UTC's
+    day = T0.replace(hour=0, minute=0)
+    store.upsert([make_doc(1, "a", published_at=day + timedelta(hours=16, minutes=30)),
+                  make_doc(2, "b", published_at=day + timedelta(hours=17, minutes=30)),
+                  make_doc(3, "c", published_at=day + timedelta(hours=19, minutes=59))])
+    buckets = store.story_counts("", Filters(), timedelta(hours=3))
+    assert [(b.start, b.stories) for b in buckets] == [
+        (datetime(2025, 3, 1, 21, tzinfo=VN_TZ), 1), (datetime(2025, 3, 2, tzinfo=VN_TZ), 2)]
+    assert all(b.start.utcoffset() == timedelta(hours=7) for b in buckets)
+
+
+@pytest.mark.parametrize("width", [timedelta(minutes=7), timedelta(seconds=1.5), timedelta(0)])
+def test_story_counts_refuses_widths_not_dividing_a_day(store, width):
+    with pytest.raises(ValueError, match="divide a day"):
+        store.story_counts("", Filters(), width)
+
+
+def test_story_counts_malformed_query_raises_query_error(store):
+    with pytest.raises(QueryError):
+        store.story_counts("(cháy", Filters(), timedelta(hours=1))
+
+
+def _counted_from_documents(store, query: str, filters: Filters,
+                            width: timedelta) -> list[tuple[datetime, int, int]]:
+    """story_counts as the alert stage counted before it existed: from every document (a
+    document without a story id is a story of its own)."""
+    stories: dict[datetime, set[str]] = {}
+    outlets: dict[datetime, set[str]] = {}
+    for doc in store.iter_documents(query, filters):
+        local = (doc.published_at or doc.fetched_at).astimezone(VN_TZ)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        start = midnight + (local - midnight) // width * width
+        story = doc.nlp.story_id if doc.nlp else None
+        stories.setdefault(start, set()).add(("story", story) if story else ("doc", doc.id))
+        outlets.setdefault(start, set()).add(doc.source_id)
+    return [(start, len(stories[start]), len(outlets[start])) for start in sorted(stories)]
+
+
+RANDOM_QUERIES = ["", "cháy", "bão OR lũ", "cháy -lũ", "domain:health", "sentiment:negative",
+                  "source:tuoitre", "cháy domain:health", "NOT sentiment:negative",
+                  "(bão OR cháy) source:dantri", "story:s-1"]
+WIDTHS = [timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=3),
+          timedelta(days=1)]
+
+
+def test_story_counts_equal_counts_from_the_documents(store):
+    """Random documents, queries, periods and widths: the counts equal those made from the
+    documents. Five days of 5-minute buckets are several Elasticsearch chunks."""
+    import random
+
+    rng = random.Random(15)
+    sources = ["vnexpress", "tuoitre", "dantri", "baothanhhoa", "vov"]
+    words = ["cháy", "bão", "lũ", "giá", "xăng", "học", "sinh"]
+    docs: list[Document] = []
+    for n in range(160):
+        story = rng.choice([None, None, "s-1", "s-2", *(d.id for d in docs[-5:])])
+        nlp = NlpSection(title="", story_id=story,
+                         sentiment=Label(label=rng.choice(["negative", "neutral"]), score=0.9),
+                         domains=[Label(label=rng.choice(["health", "education"]), score=0.8)])
+        published = T0 + timedelta(minutes=rng.uniform(0, 5 * 24 * 60))
+        docs.append(make_doc(n, " ".join(rng.sample(words, 2)), published_at=published,
+                             source_id=rng.choice(sources),
+                             nlp=nlp if rng.random() < 0.9 else None))
+    store.upsert(docs)
+    for _ in range(25):
+        query, width = rng.choice(RANDOM_QUERIES), rng.choice(WIDTHS)
+        since = T0 + timedelta(minutes=rng.uniform(-60, 3 * 24 * 60))
+        filters = rng.choice([
+            Filters(), Filters(since=since, until=since + timedelta(hours=rng.uniform(1, 72))),
+            Filters(since=since, until=T0 + timedelta(days=6), sources=("vnexpress", "vov"))])
+        expected = _counted_from_documents(store, query, filters, width)
+        assert store.story_counts(query, filters, width) == expected, (query, filters, width)
+    week = Filters(since=T0 - timedelta(minutes=7), until=T0 + timedelta(days=6))
+    every = store.story_counts("", week, timedelta(minutes=5))  # 1,730 five-minute buckets
+    assert every == _counted_from_documents(store, "", week, timedelta(minutes=5))
+    assert sum(b.stories for b in every) > 100
