@@ -33,6 +33,7 @@ NOT_UNDERSTOOD = "Tôi chưa hiểu câu hỏi."
 CITED = 3  # documents cited under a figure: what a phone screen shows without scrolling
 TOP_STORIES = 5
 STORY_CANDIDATES = 10  # stories with most copies, then ranked by outlets
+MAX_COPIES = 500  # copies of the candidate stories read: a national story has a few dozen
 LISTED = 10  # documents of a search answer
 SHOWN_SOURCES = 5
 HOURLY_UP_TO = timedelta(hours=48)  # trends of up to two days by hour, longer ones by day
@@ -141,43 +142,42 @@ def _sentiment_line(counts: dict[str, int]) -> str:
 # ---- intents ----------------------------------------------------------------------------------
 
 def _count(request: Request, ctx: Context) -> Answer:
-    node, filters = node_of(request.subject), filters_of(request.period)
-    summary = ctx.store.summarize(node, filters, counts={"sentiment": 3}, newest=CITED)
-    top = ctx.store.search(node, filters, sort=_sort(request.subject), limit=CITED,
-                           highlight=False).hits if request.subject.keywords else summary.newest
-    docs = [h.doc for h in top]
-    sentiment = dict(summary.counts["sentiment"])
+    subject = request.subject
+    node, filters = node_of(subject), filters_of(request.period)
+    total = ctx.store.search(node, filters, limit=0, highlight=False).total
+    # with a sentiment filter, the split would only repeat the total
+    sentiment = {} if subject.sentiment or not total else dict(
+        ctx.store.counts_by("sentiment", node, filters, limit=3))
+    docs = [h.doc for h in ctx.store.search(node, filters, sort=_sort(subject), limit=CITED,
+                                            highlight=False).hits] if total else []
     cites, lines = _cite(docs)
-    text = [f"Có {summary.total} tin — {_head(request, ctx)}."]
-    if summary.total:
-        text += [_sentiment_line(sentiment), "", "Tin tiêu biểu:", *lines]
-    return Answer(request, "\n".join(text), cites,
-                  facts={"total": summary.total, "sentiment": sentiment})
+    text = [f"Có {total} tin — {_head(request, ctx)}."]
+    if sentiment:
+        text.append(_sentiment_line(sentiment))
+    if lines:
+        text += ["", "Tin tiêu biểu:", *lines]
+    return Answer(request, "\n".join(text), cites, facts={"total": total, "sentiment": sentiment})
 
 
 def _overview(request: Request, ctx: Context) -> Answer:
+    """Volume, tone, top stories, open alerts (what issue #16 asks of an overview)."""
     node, filters = node_of(request.subject), filters_of(request.period)
-    summary = ctx.store.summarize(node, filters, counts={"sentiment": 3, "source": 3,
-                                                         "domain": 3})
-    stories = top_stories(ctx.store, node, filters, TOP_STORIES)
+    # one pass over the matches where the store can (SQLite finds them once for all counts)
+    summary = ctx.store.summarize(node, filters, counts={"sentiment": 3,
+                                                         "story": STORY_CANDIDATES})
+    total, sentiment = summary.total, dict(summary.counts["sentiment"])
+    stories = top_stories(ctx.store, node, filters, TOP_STORIES,
+                          dict(summary.counts["story"])) if total else []
     alerts = _matching_alerts(request, ctx)
-    sentiment = dict(summary.counts["sentiment"])
-    text = [f"Có {summary.total} tin — {_head(request, ctx)}."]
-    if summary.total:
+    text = [f"Có {total} tin — {_head(request, ctx)}."]
+    if total:
         text.append(_sentiment_line(sentiment))
-        if summary.counts["domain"] and not request.subject.domain:
-            text.append("Lĩnh vực nhiều tin nhất: " + ", ".join(
-                f"{w.DOMAIN_NAMES.get(d, d)} {n}" for d, n in summary.counts["domain"]) + ".")
-        text.append("Nguồn đăng nhiều nhất: " + ", ".join(
-            f"{_source_name(ctx, s)} {n}" for s, n in summary.counts["source"]) + ".")
     cites, lines = _story_lines(stories)
     if lines:
         text += ["", "Tin nổi bật:", *lines]
     text += ["", _alerts_line(alerts)]
     return Answer(request, "\n".join(text), cites,
-                  facts={"total": summary.total, "sentiment": sentiment,
-                         "domains": dict(summary.counts["domain"]),
-                         "sources": dict(summary.counts["source"]),
+                  facts={"total": total, "sentiment": sentiment,
                          "stories": [{"title": s["doc"].title, "copies": s["copies"],
                                       "outlets": s["outlets"]} for s in stories],
                          "open_alerts": len(alerts)})
@@ -423,23 +423,26 @@ def _search(request: Request, ctx: Context) -> Answer:
 
 # ---- top stories and the briefing --------------------------------------------------------------
 
-def top_stories(store: Store, node: Node, filters: Filters, limit: int) -> list[dict]:
-    """The stories most outlets carried: among the stories with most copies, ranked by
-    outlets, each shown by its first publisher. Two reads: the story counts, then the copies
-    of the candidates. A document without a story id is its own story."""
-    candidates = dict(store.counts_by("story", node, filters, limit=STORY_CANDIDATES))
+def top_stories(store: Store, node: Node, filters: Filters, limit: int,
+                candidates: dict[str, int] | None = None) -> list[dict]:
+    """The stories most outlets carried: among the stories of the subject with most copies
+    (`candidates`, counted here unless given), ranked by the outlets that carried them in the
+    period, each shown by its first publisher. A story is the unit: its copies and outlets
+    are all its copies in the period, whatever else they are about. Two reads: the story
+    counts, then the candidates' copies. A document without a story id is its own story."""
+    if candidates is None:
+        candidates = dict(store.counts_by("story", node, filters, limit=STORY_CANDIDATES))
     stories: dict[str, dict] = {}
     if candidates:
         any_story = Or(tuple(Filter("story", s) for s in candidates))
-        copies = store.search(any_story if isinstance(node, MatchAll) else And((node, any_story)),
-                              filters, sort="oldest", limit=sum(candidates.values()),
-                              highlight=False).hits
-        for hit in copies:  # oldest first: the first copy of a story is its first publisher
-            story = stories.setdefault(_story(hit.doc), {"doc": hit.doc, "sources": set()})
+        for hit in store.search(any_story, filters, sort="oldest", limit=MAX_COPIES,
+                                highlight=False).hits:  # the first copy: the first publisher
+            story = stories.setdefault(_story(hit.doc), {"doc": hit.doc, "copies": 0,
+                                                         "sources": set()})
+            story["copies"] += 1
             story["sources"].add(hit.doc.source_id)
-        for key, story in stories.items():
-            story.update(copies=candidates.get(key, 1), outlets=len(story.pop("sources")))
-    ranked = sorted(stories.values(), key=lambda s: (-s["outlets"], -s["copies"]))
+    ranked = sorted(({"doc": s["doc"], "copies": s["copies"], "outlets": len(s["sources"])}
+                     for s in stories.values()), key=lambda s: (-s["outlets"], -s["copies"]))
     if len(ranked) < limit:  # documents of no story listed yet: the newest, one each
         seen = set(stories)
         # fewer candidate stories than asked: all their copies plus `limit` more suffice
