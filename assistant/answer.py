@@ -246,10 +246,8 @@ def _sentiment(request: Request, ctx: Context) -> Answer:
 
 
 def _side(ctx: Context, subject: Subject, period: Period) -> dict:
-    summary = ctx.store.summarize(node_of(subject), filters_of(period),
-                                  counts={"sentiment": 3}, newest=2)
-    return {"total": summary.total, "sentiment": dict(summary.counts["sentiment"]),
-            "docs": [h.doc for h in summary.newest]}
+    summary = ctx.store.summarize(node_of(subject), filters_of(period), counts={"sentiment": 3})
+    return {"total": summary.total, "sentiment": dict(summary.counts["sentiment"])}
 
 
 def _compare(request: Request, ctx: Context) -> Answer:
@@ -268,16 +266,9 @@ def _compare(request: Request, ctx: Context) -> Answer:
     if isinstance(other, Period) and request.period.until - request.period.since < \
             period_b.until - period_b.since:
         text.append("Lưu ý: kỳ đầu ngắn hơn kỳ so sánh (chưa hết kỳ).")
-    cites, lines = _cite(a["docs"] + b["docs"])
-    if lines:
-        text += ["", "Tin mới nhất mỗi bên:", *lines]
-    answer_ = Answer(request, "\n".join(text), cites,
-                     facts={"a": {k: v for k, v in a.items() if k != "docs"},
-                            "b": {k: v for k, v in b.items() if k != "docs"}})
-    answer_.facts["b_search"] = ctx.link(request.search_link(subject_b, period_b))
-    text_b = f"\nXem kỳ/đối tượng so sánh: {answer_.facts['b_search']}"
-    answer_.text += text_b
-    return answer_
+    other_link = ctx.link(request.search_link(subject_b, period_b))
+    text.append(f"Xem bên so sánh trong Tìm kiếm: {other_link}")
+    return Answer(request, "\n".join(text), facts={"a": a, "b": b, "b_search": other_link})
 
 
 def forecast_buckets(period: Period, now: datetime) -> tuple[str, int]:
