@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -360,21 +360,18 @@ class BucketSeries:
     outlets: list[int]  # distinct sources per bucket
 
 
-def bucketize(items: Sequence[tuple[datetime, str, str]], start: datetime, end: datetime,
-              bucket: timedelta) -> BucketSeries:
-    """Count (time, story_key, source_id) items per bucket: distinct stories, distinct outlets.
+def dense(buckets: Iterable[tuple[datetime, int, int]], start: datetime, end: datetime,
+          bucket: timedelta) -> BucketSeries:
+    """Every bucket from the one containing `start` to `end`, from the (bucket start, stories,
+    outlets) of the buckets that have any (`Store.story_counts`); the others count zero.
 
-    `story_key` is the NLP story id when present (syndicated copies count once), else the
-    document id.
+    Stories are what a store counts: syndicated copies (one NLP story id) once.
     """
     first = bucket_floor(start, bucket)
     n = max(0, int(math.ceil((end - first) / bucket)))
-    stories: list[set[str]] = [set() for _ in range(n)]
-    sources: list[set[str]] = [set() for _ in range(n)]
-    for ts, story, source in items:
-        k = int((ts - first) // bucket)
+    counts, outlets = [0] * n, [0] * n
+    for moment, stories, sources in buckets:
+        k = int((moment - first) // bucket)
         if 0 <= k < n:
-            stories[k].add(story)
-            sources[k].add(source)
-    times = [first + k * bucket for k in range(n)]
-    return BucketSeries(times, [len(s) for s in stories], [len(s) for s in sources])
+            counts[k], outlets[k] = stories, sources
+    return BucketSeries([first + k * bucket for k in range(n)], counts, outlets)

@@ -5,6 +5,13 @@
 
 Both are idempotent: re-running a cycle for the same `now` finds the same incidents, which the
 outbox folds into the existing ones, and sends only deliveries still pending.
+
+Detection reads counts, not documents: each watch's stories and outlets per bucket come from
+the store (`Store.story_counts`: SQLite's docs and keys indexes, an Elasticsearch date
+histogram), first for the last buckets only (the pre-check), then for the four weeks of
+history the detector needs; the tone of a watch's last hours is `counts_by("sentiment")`.
+Documents are read only for an alert found: the bucket's (evidence, severity) and the week
+before it (which terms are new), or the window of a negative-share rise and its week before.
 """
 
 from __future__ import annotations
@@ -17,13 +24,12 @@ from datetime import datetime, timedelta
 from alerts import ack, health, incidents, rising, rules, severity
 from alerts.channels.base import Channel, DeliveryError
 from alerts.config import BUCKETS, AlertsConfig, Watch
-from alerts.detector import Detection, bucketize, detect
-from alerts.explain import explain, story_key, when
+from alerts.detector import BucketSeries, Detection, bucket_floor, dense, detect
+from alerts.explain import explain
 from alerts.model import Alert
 from alerts.outbox import Outbox
 from alerts.render import build_message
 from alerts.routing import targets
-from langnghe.document import Document
 from langnghe.sources import Registry
 from store.base import Filters, Store
 
@@ -47,11 +53,22 @@ def watches(config: AlertsConfig, topics: Sequence = ()) -> list[Watch]:
             *config.watch.entities]
 
 
-def _spike_alert(w: Watch, hit: Detection, bucket: timedelta, docs: Sequence[Document],
-                 registry: Registry | None) -> Alert:
+def story_series(store: Store, query: str, start: datetime, end: datetime,
+                 bucket: timedelta) -> BucketSeries:
+    """Distinct stories and outlets per bucket from `start` to `end`, counted by the store."""
+    return dense(store.story_counts(query, Filters(since=start, until=end), bucket), start, end,
+                 bucket)
+
+
+def _spike_alert(store: Store, w: Watch, hit: Detection, bucket: timedelta, since: datetime,
+                 now: datetime, registry: Registry | None) -> Alert:
+    """The alert of a detection, explained by the documents of its bucket and the week before
+    (both within the detector's history: [since, now))."""
     start, end = hit.timestamp, hit.timestamp + bucket
-    window = [d for d in docs if start <= when(d) < end]
-    baseline = [d for d in docs if start - BASELINE_TERMS <= when(d) < start]
+    window = list(store.iter_documents(w.query, Filters(since=max(start, since),
+                                                        until=min(end, now))))
+    baseline = list(store.iter_documents(w.query, Filters(
+        since=max(start - BASELINE_TERMS, since), until=start)))
     minutes = int(bucket.total_seconds() // 60)
     reason = (f"{hit.count} tin (đếm mỗi câu chuyện một lần) trong {minutes} phút, kỳ vọng "
               f"{hit.expected:.1f}; hôm qua {hit.yesterday:.1f}, tuần trước {hit.last_week:.1f} "
@@ -63,34 +80,35 @@ def _spike_alert(w: Watch, hit: Detection, bucket: timedelta, docs: Sequence[Doc
                                      f"−log10 p ≥ {hit.threshold:g}", start, end))
 
 
-def detect_spikes(w: Watch, docs: Sequence[Document], config: AlertsConfig, now: datetime,
+def detect_spikes(store: Store, w: Watch, config: AlertsConfig, now: datetime,
                   registry: Registry | None) -> list[Alert]:
+    """The watch's strongest detection of this cycle over every bucket width (one incident per
+    watch and cycle), from four weeks of counts; documents are read only for it."""
     params = config.detection.params()
-    items = [(when(d), story_key(d), d.source_id) for d in docs]
-    start = now - timedelta(days=config.detection.history_days)
-    found: list[Alert] = []
+    since = now - timedelta(days=config.detection.history_days)
+    best: tuple[Detection, timedelta] | None = None
     for name in config.detection.buckets:
         bucket = BUCKETS[name]
-        series = bucketize(items, start, now, bucket)
+        series = story_series(store, w.query, since, now, bucket)
         judged = max(0, len(series.counts) - 2)  # the current and the last complete bucket
         hits = detect(series.timestamps, series.counts, bucket, params, series.outlets, judged)
-        found += [_spike_alert(w, h, bucket, docs, registry) for h in hits[-1:]]
-    return sorted(found, key=lambda a: -a.score)[:1]  # one incident per watch and cycle
+        if hits and (best is None or hits[-1].score > best[0].score):  # ties: the first width
+            best = (hits[-1], bucket)
+    return [] if best is None else [_spike_alert(store, w, *best, since, now, registry)]
 
 
-def worth_a_look(w: Watch, recent: Sequence[Document], config: AlertsConfig,
-                 now: datetime) -> bool:
+def worth_a_look(store: Store, w: Watch, config: AlertsConfig, now: datetime) -> bool:
     """Cheap pre-check: could a judged bucket pass the minimum count and outlets at all?
 
-    Most watches are quiet most cycles; only these pay for reading weeks of history.
+    Most watches are quiet most cycles; only these pay for four weeks of counts and the
+    detector's pass over them. Counts the buckets from the one two widths back to `now`.
     """
     d = config.detection
-    items = [(when(doc), story_key(doc), doc.source_id) for doc in recent]
     for name in d.buckets:
         bucket = BUCKETS[name]
-        series = bucketize(items, now - 2 * bucket, now, bucket)
-        if any(c >= d.min_count and o >= d.min_outlets
-               for c, o in zip(series.counts, series.outlets, strict=True)):
+        since = bucket_floor(now - 2 * bucket, bucket)
+        if any(b.stories >= d.min_count and b.outlets >= d.min_outlets
+               for b in store.story_counts(w.query, Filters(since=since, until=now), bucket)):
             return True
     return False
 
@@ -102,29 +120,33 @@ def _usual_negative_share(store: Store, w: Watch, start: datetime, days: int) ->
     return counts.get("negative", 0) / total if total else 0.0
 
 
-def negative_share_alert(w: Watch, recent: Sequence[Document], config: AlertsConfig,
-                         now: datetime, store: Store) -> Alert | None:
+def negative_share_alert(w: Watch, config: AlertsConfig, now: datetime,
+                         store: Store) -> Alert | None:
+    """The watch's share of negative items in the last hours, when high and above its usual;
+    from counts per sentiment, then the window's and the week before's documents if it fires."""
     cfg = config.watch
     start = now - timedelta(hours=cfg.negative_window_hours)
-    window = [d for d in recent if when(d) >= start]
-    labelled = [d for d in window if d.nlp and d.nlp.sentiment]
-    if len(labelled) < cfg.negative_min_items:
+    window_filters = Filters(since=start, until=now)
+    tones = dict(store.counts_by("sentiment", w.query, window_filters))
+    labelled = sum(tones.values())
+    if labelled < cfg.negative_min_items:
         return None
-    share = severity.negative_share(labelled)
+    share = tones.get("negative", 0) / labelled
     if share < cfg.negative_share:
         return None
     usual = _usual_negative_share(store, w, start, config.detection.history_days)
     if share < 1.5 * usual:  # 1.5x: above the topic's own usual tone
         return None
+    window = list(store.iter_documents(w.query, window_filters))
     before = list(store.iter_documents(w.query, Filters(since=start - BASELINE_TERMS,
                                                         until=start)))
     reason = (f"{share:.0%} tin tiêu cực trong {cfg.negative_window_hours:g} giờ qua "
-              f"({len(labelled)} tin có nhãn), thường ngày {usual:.0%}; "
+              f"({labelled} tin có nhãn), thường ngày {usual:.0%}; "
               f"ngưỡng {cfg.negative_share:.0%}")
     return Alert(key=f"negative:{w.id}", kind="negative_share",
                  severity="critical" if share >= 0.8 else "warning",  # 80%: nearly all negative
                  title=f"Tỷ lệ tin tiêu cực về “{w.name}” tăng cao", detected_at=now, score=share,
-                 explanation=explain(window, before, reason, len(labelled), usual * len(labelled),
+                 explanation=explain(window, before, reason, labelled, usual * labelled,
                                      f"≥ {cfg.negative_share:.0%}", start, now))
 
 
@@ -152,16 +174,11 @@ def run_detection(store: Store, config: AlertsConfig, now: datetime, outbox: Out
     if crisis_rules is None:
         path = config.rules_path()
         crisis_rules = rules.load_rules(path) if path else []
-    history = Filters(since=now - timedelta(days=config.detection.history_days), until=now)
-    span = max(timedelta(hours=config.watch.negative_window_hours),
-               *(3 * BUCKETS[b] for b in config.detection.buckets))
     found: list[Alert] = []
     for w in watches(config, topics):
-        recent = list(store.iter_documents(w.query, Filters(since=now - span, until=now)))
-        if worth_a_look(w, recent, config, now):
-            docs = list(store.iter_documents(w.query, history))
-            found += detect_spikes(w, docs, config, now, registry)
-        neg = negative_share_alert(w, recent, config, now, store)
+        if worth_a_look(store, w, config, now):
+            found += detect_spikes(store, w, config, now, registry)
+        neg = negative_share_alert(w, config, now, store)
         found += [neg] if neg else []
     found += [_rule_alert(h, now, registry, store)
               for h in rules.evaluate_all(crisis_rules, store, now, registry)]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from alerts.detector import DetectorParams, bucketize, detect, moving_zscore, tail_score
+from alerts.detector import DetectorParams, dense, detect, moving_zscore, tail_score
 
 Q = timedelta(minutes=15)
 START = datetime(2026, 2, 2, 17, 0, tzinfo=UTC)  # Tuesday 00:00 Vietnam time
@@ -82,13 +82,12 @@ def test_tail_score_grows_with_count_and_shrinks_with_dispersion():
     assert tail_score(10, 2.0, 0.0) > tail_score(10, 2.0, 0.5)
 
 
-def test_bucketize_counts_syndicated_copies_and_outlets_once():
-    t0 = START + timedelta(minutes=1)
-    items = [(t0, "story-a", "vnexpress"), (t0, "story-a", "tuoitre"),
-             (t0, "story-b", "vnexpress"), (t0 + Q, "story-c", "dantri")]
-    series = bucketize(items, START, START + 2 * Q, Q)
-    assert series.counts == [2, 1] and series.outlets == [2, 1]
-    assert series.timestamps[0] == START
+def test_dense_fills_the_buckets_a_store_left_out_with_zeros():
+    counted = [(START + Q, 2, 2), (START + 3 * Q, 1, 1), (START + 9 * Q, 7, 3)]  # 9: past end
+    series = dense(counted, START + timedelta(minutes=1), START + 4 * Q + timedelta(minutes=1),
+                   Q)
+    assert series.timestamps == [START + k * Q for k in range(5)]  # from the bucket of start
+    assert series.counts == [0, 2, 0, 1, 0] and series.outlets == [0, 2, 0, 1, 0]
 
 
 def test_moving_zscore_flags_a_jump():

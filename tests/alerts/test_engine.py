@@ -209,21 +209,42 @@ def test_digest_queued_once_a_day_and_delivered(store, tmp_path, webhook_server)
     assert "&lt;i&gt;Thanh Hóa&lt;/i&gt; &amp; mưa lũ" in html
 
 
-def test_engine_quiet_watch_reads_only_recent_hours(tmp_path):
-    class Recording(SqliteStore):
-        def iter_documents(self, query="", filters=None, batch_size=1000):
-            self.spans.append(filters.until - filters.since)
-            return super().iter_documents(query, filters, batch_size)
+class _Recording(SqliteStore):
+    """Records the periods of the documents read and of the story counts asked for."""
 
-    s = Recording(tmp_path / "store.sqlite")
-    s.spans = []
+    def __init__(self, path):
+        super().__init__(path)
+        self.read, self.counted = [], []
+
+    def iter_documents(self, query="", filters=None, batch_size=1000):
+        self.read.append((filters.since, filters.until))
+        return super().iter_documents(query, filters, batch_size)
+
+    def story_counts(self, query="", filters=None, width=None):
+        self.counted.append(filters.until - filters.since)
+        return super().story_counts(query, filters, width)
+
+
+def test_engine_quiet_watch_reads_no_documents_and_counts_only_recent_buckets(tmp_path):
+    s = _Recording(tmp_path / "store.sqlite")
     s.upsert(_history())
     engine.run_detection(s, _config(), NOW, None, REGISTRY, crisis_rules=[])
-    assert s.spans and max(s.spans) <= timedelta(hours=6)  # the four weeks stay unread
-    s.spans.clear()
-    s.upsert(_burst(SOURCES))
-    engine.run_detection(s, _config(), NOW, None, REGISTRY, crisis_rules=[])
-    assert max(s.spans) == timedelta(days=28)
+    assert s.read == []
+    assert s.counted and max(s.counted) <= timedelta(hours=3)  # the four weeks stay uncounted
+    s.close()
+
+
+def test_engine_burst_reads_only_the_documents_its_alerts_show(tmp_path):
+    """The (negative) burst is a spike and a negative-share rise: the documents read are the
+    spike's quarter hour and the week before it, the last six hours and the week before."""
+    s = _Recording(tmp_path / "store.sqlite")
+    s.upsert(_history() + _burst(SOURCES))
+    (alert,) = engine.run_detection(s, _config(), NOW, None, REGISTRY, crisis_rules=[])
+    assert max(s.counted) == timedelta(days=28)  # counts of the detector's whole history
+    bucket, hours = NOW - timedelta(minutes=15), NOW - timedelta(hours=6)
+    week = timedelta(days=7)
+    assert s.read == [(bucket, NOW), (bucket - week, bucket), (hours, NOW), (hours - week, hours)]
+    assert alert.kind == "spike" and alert.explanation.count == 10
     s.close()
 
 
