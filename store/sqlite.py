@@ -73,7 +73,9 @@ BUSY_TIMEOUT_MS = 10_000  # a writer's batch commits in well under a second; wai
 CACHE_KIB = 32_768  # page cache per connection (32 MiB): hot FTS pages for typical queries
 MMAP_BYTES = 256 * 2**20  # read the file through the OS page cache without copies
 ZLIB_LEVEL = 1  # JSON compresses ~3x even at level 1; higher levels cost ingest time for ~10%
-RANK_WINDOW = 20_000  # matches ranked by bm25 per query: ~25 ms of scoring (see _page)
+RANK_WINDOW = 10_000  # matches ranked by bm25 per query (see _page): every hit the API and
+# the search page can reach (offset + limit <= 10,000, Elasticsearch's max_result_window);
+# 20,000 cost 65 ms median CPU per query at 200k documents, 10,000 48 (docs/benchmarks.md)
 # every letter with every tone and both placements: changes whenever the forms would
 _FORMS_PROBE = "Thanh Hoá Hóa ĐƯỜNG đường khỏe khoẻ thuỷ thủy QUÝ àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệ" \
                "ìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ İ ß"
@@ -304,10 +306,11 @@ class SqliteStore(Store):
               total: int) -> list[tuple[int, float, int]]:
         """(rowid, bm25, tier) of the page's rows, in one order that covers all `total` matches.
 
-        bm25 costs ~1 µs per matching row and a common word matches half of a 200,000-document
-        store, so relevance ranks at most RANK_WINDOW matches: those most recently indexed
-        (rowids grow with indexing time) among the matches of the query *and* the filters —
-        for news, what a person scrolling by relevance looks at. The other matches follow them,
+        bm25 costs 1-7 µs per matching row (more for more words) and a common word matches half
+        of a 200,000-document store, so relevance ranks at most RANK_WINDOW matches: those most
+        recently indexed (rowids grow with indexing time) among the matches of the query *and*
+        the filters — for news, what a person scrolling by relevance looks at, and as many as
+        the API and the search page let anyone page through. The other matches follow them,
         newest first, so every page agrees with the total whatever the filters and the offset.
         """
         if sort != "relevance" or not plan.ranked:
