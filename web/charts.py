@@ -87,3 +87,69 @@ def bar_list(rows: list[tuple[str, int]], title: str, color: str = PALETTE[0]) -
                      f'{count}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every label above is escaped
+
+
+def forecast_chart(history: list[tuple[datetime, int]], band: list, title: str,
+                   hourly: bool = False, color: str = PALETTE[0]) -> Markup:
+    """What was counted (a line) and what is forecast: the 80% band (shaded) and its mean
+    (dashed), on one time axis. `band` holds alerts.forecast.Point (timestamp, mean, lo, hi);
+    history from the first forecast bucket on is left out (that bucket is still filling)."""
+    start = band[0].timestamp if band else None
+    seen = [(t, c) for t, c in history if start is None or t < start]
+    times = [t for t, _ in seen] + [p.timestamp for p in band]
+    peak = max([c for _, c in seen] + [p.hi for p in band] + [1])
+    inner_w, inner_h = WIDTH - PAD_L - PAD_R, HEIGHT - PAD_T - PAD_B
+
+    def x(i: int) -> float:
+        return PAD_L + inner_w * i / max(1, len(times) - 1)
+
+    def y(v: float) -> float:
+        return PAD_T + inner_h * (1 - v / peak)
+
+    first = len(seen)  # index of the first forecast bucket on the shared axis
+    parts = [f'<svg class="chart forecast" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>',
+             f'<line x1="{PAD_L}" y1="{y(0):.1f}" x2="{WIDTH - PAD_R}" y2="{y(0):.1f}" '
+             f'stroke="#dde3ea"/>',
+             f'<text x="{PAD_L - 4}" y="{PAD_T + 8}" text-anchor="end" font-size="11">'
+             f'{peak:.0f}</text>',
+             f'<text x="{PAD_L - 4}" y="{y(0):.1f}" text-anchor="end" font-size="11">0</text>']
+    for i, label in _x_labels(times, hourly):
+        parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - PAD_B + 14}" text-anchor="middle" '
+                     f'font-size="11">{label}</text>')
+    if band:
+        upper = [f"{x(first + k):.1f},{y(p.hi):.1f}" for k, p in enumerate(band)]
+        lower = [f"{x(first + k):.1f},{y(p.lo):.1f}" for k, p in reversed(list(enumerate(band)))]
+        parts.append(f'<polygon class="band" fill="{color}" fill-opacity="0.18" stroke="none" '
+                     f'points="{" ".join(upper + lower)}"><title>Khoảng dự báo 80%</title>'
+                     f'</polygon>')
+        mean = " ".join(f"{x(first + k):.1f},{y(p.mean):.1f}" for k, p in enumerate(band))
+        parts.append(f'<polyline class="forecast-mean" fill="none" stroke="{color}" '
+                     f'stroke-width="2" stroke-dasharray="5 4" points="{mean}">'
+                     f'<title>Dự báo</title></polyline>')
+    if seen:
+        coords = " ".join(f"{x(i):.1f},{y(c):.1f}" for i, (_, c) in enumerate(seen))
+        if len(seen) == 1:  # one point draws nothing: a short tick, as line_chart does
+            coords += f" {x(0) + 4:.1f},{y(seen[0][1]):.1f}"
+        parts.append(f'<polyline class="series" fill="none" stroke="{color}" stroke-width="2" '
+                     f'points="{coords}"><title>Thực tế</title></polyline>')
+    legend = ((f'<rect x="{PAD_L}" y="{HEIGHT - 24}" width="10" height="10" fill="{color}"/>',
+               "Thực tế"),
+              (f'<rect x="{PAD_L + 150}" y="{HEIGHT - 24}" width="10" height="10" fill="{color}" '
+               f'fill-opacity="0.18"/>', "Dự báo (khoảng 80%)"))
+    for n, (mark, label) in enumerate(legend):
+        parts.append(f'{mark}<text x="{PAD_L + 150 * n + 14}" y="{HEIGHT - 15}" '
+                     f'font-size="11">{label}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - the title is escaped, the rest are numbers
+
+
+def forecast_panel(history: list[tuple[datetime, int]], negative: list[tuple[datetime, int]],
+                   band: list, negative_band: list, hourly: bool) -> dict:
+    """The two forecast charts of a page (all items, negative items) and what they cover."""
+    ahead = "24 giờ tới" if hourly else "7 ngày tới"
+    return {"all": forecast_chart(history, band, f"Số tin và dự báo {ahead}", hourly),
+            "negative": forecast_chart(negative, negative_band,
+                                       f"Tin tiêu cực và dự báo {ahead}", hourly,
+                                       SENTIMENT_COLORS["negative"]),
+            "ahead": ahead}

@@ -88,9 +88,13 @@ def topic_page(request: Request, tid: str, range: str = "7d"):
     got = gather(summary=lambda: c.store.summarize(
                      query, p.filters(), p.interval, counts={"source": 10, "entity": 10},
                      split_by="sentiment", newest=10),
-                 alerts=lambda: [a for a in open_alerts(c) if topic_of(a) == tid])
+                 alerts=lambda: [a for a in open_alerts(c) if topic_of(a) == tid],
+                 **overview.forecast_calls(c.store, p, datetime.now(VN_TZ), query))
     summary = got["summary"]
     return render(request, "topic.html", {
+        "forecast_charts": charts.forecast_panel(
+            summary.histogram, overview.split_sentiments(summary.split).get("negative", []),
+            got["forecast:all"], got["forecast:negative"], p.hourly),
         "t": row, "p": p, "range": p.key, "query": query, "latest": summary.newest,
         "volume": charts.line_chart({"Số tin": summary.histogram}, "Số tin của chủ đề",
                                     hourly=p.hourly),

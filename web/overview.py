@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from alerts import forecast
 from langnghe.document import KINDS, VN_TZ
 from store.base import Filters, Store
 from store.fields import keyword_key
@@ -23,6 +24,7 @@ TOP_STORIES = 8  # fits a phone screen without scrolling past the alerts
 STORY_COPIES = 100  # copies read per top story: enough to find its first publisher
 WEEK = timedelta(days=7)
 SENTIMENTS = ("negative", "neutral", "positive")
+HORIZON = {"hour": 24, "day": 7}  # the next 24 hours by hour, the next 7 days by day
 
 
 class RangeError(ValueError):
@@ -154,6 +156,27 @@ def overview_data(store: Store, p: Period, outlet_types: dict[str, str],
     got["domains"] = domain_table(got, domains)
     got["stories"] = top_stories(store, p, got["story_counts"])
     return got
+
+
+def forecast_calls(store: Store, p: Period, now: datetime,
+                   query: str = "") -> dict[str, Callable[[], Any]]:
+    """Forecasts of the volume and negative volume in the period's buckets (hourly for 24 h,
+    else daily), as calls for gather; none for a custom period (it need not end now)."""
+    if p.key == "custom":
+        return {}
+    horizon = HORIZON[p.interval]
+    return {f"forecast:{part}": (lambda negative=negative: forecast.for_query(
+                store, query, p.interval, horizon, now, negative=negative))
+            for part, negative in (("all", False), ("negative", True))}
+
+
+def total_series(by_part: dict[str, list]) -> list[tuple[datetime, int]]:
+    """The sum of several histograms (e.g. per kind) per bucket, oldest first."""
+    total: dict[datetime, int] = {}
+    for points in by_part.values():
+        for t, c in points:
+            total[t] = total.get(t, 0) + c
+    return sorted(total.items())
 
 
 def health_summary(rows: list) -> dict[str, int]:

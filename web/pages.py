@@ -58,18 +58,23 @@ def overview_page(request: Request, range: str = "7d", since: str | None = None,
                   until: str | None = None, q: str | None = None):
     if q is not None:  # old search links (/?q=…) keep working
         return RedirectResponse(f"/search?{request.url.query}", status_code=307)
-    c = ctx(request)
+    c, now = ctx(request), datetime.now(VN_TZ)
     try:
-        p = overview.period(range, since, until, datetime.now(VN_TZ))
+        p = overview.period(range, since, until, now)
     except overview.RangeError as exc:
         raise HTTPException(400, str(exc)) from None
     from web.manage import open_alerts
 
     got = overview.overview_data(c.store, p, c.outlet_types, DOMAINS,
                                  alerts=lambda: open_alerts(c)[:5],
-                                 health=lambda: overview.health_summary(c.health()))
+                                 health=lambda: overview.health_summary(c.health()),
+                                 **overview.forecast_calls(c.store, p, now))
     return render(request, "overview.html", {
         **{k: got[k] for k in ("total", "domains", "stories", "alerts", "health")},
+        "forecast_charts": charts.forecast_panel(
+            overview.total_series(got["kinds"]), got["sentiment"].get("negative", []),
+            got["forecast:all"], got["forecast:negative"],
+            p.hourly) if "forecast:all" in got else None,
         "p": p, "range": range, "since": since or "", "until": until or "",
         "kind_chart": charts.line_chart({KIND_VI.get(k, k): v for k, v in got["kinds"].items()},
                                         "Số tin theo loại", hourly=p.hourly),
