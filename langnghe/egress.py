@@ -186,7 +186,11 @@ def check_url(url: str, allow: AllowList | None = None) -> list[str]:
     parts = urlsplit(url.strip())
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
         raise EgressRefused(f"Chỉ kết nối tới địa chỉ http:// hoặc https:// có tên máy: {url!r}")
-    return check(parts.hostname, parts.port or DEFAULT_PORTS[parts.scheme], allow)
+    try:
+        port = parts.port  # ValueError for a port out of range or not a number
+    except ValueError:
+        raise EgressRefused(f"Cổng không hợp lệ trong địa chỉ {url!r}") from None
+    return check(parts.hostname, port or DEFAULT_PORTS[parts.scheme], allow)
 
 
 class _GuardedBackend(httpcore.NetworkBackend):

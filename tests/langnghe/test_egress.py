@@ -137,3 +137,9 @@ def test_egress_check_url_refuses_other_schemes():
     for url in ("file:///etc/passwd", "ftp://example.com/x", "gopher://example.com/"):
         with pytest.raises(EgressRefused, match="http://"):
             egress.check_url(url, AllowList())
+
+
+def test_egress_check_url_refuses_a_port_out_of_range():
+    for url in ("http://example.com:99999/h", "https://example.com:port/"):
+        with pytest.raises(EgressRefused, match="Cổng không hợp lệ"):
+            egress.check_url(url, AllowList())

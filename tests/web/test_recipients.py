@@ -262,6 +262,7 @@ def test_page_shows_yaml_groups_read_only_and_secret_status_only(admin, monkeypa
     ({"addresses": ""}, "Cần ít nhất một địa chỉ"),
     ({"quiet_start": "22:00"}, "Giờ yên lặng cần cả"),
     ({"kinds": []}, "Loại cảnh báo"),
+    ({"addresses": "http://example.com:99999/h"}, "Cổng không hợp lệ"),  # was a server error
 ])
 def test_invalid_groups_are_refused_with_a_reason(admin, web_db, allow_private, fields,
                                                   expected):
