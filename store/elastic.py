@@ -54,7 +54,8 @@ log = logging.getLogger(__name__)
 CHUNK_DOCS = 125  # documents per bulk request (~1.2 MB of news): 4 per enrich batch of 500,
 # so requests overlap with building the next ones
 CHUNK_BYTES = 10 * 2**20  # and at most 10 MiB (Elastic's advice: 5-15 MB per bulk request)
-BULK_THREADS = 2  # bulk requests in flight per upsert: one indexing while the next is built
+BULK_THREADS = 3  # bulk requests in flight per upsert: the node's two write threads (2 cores)
+# busy and one queued while this process builds the next chunk
 BULK_REFRESH = "30s"  # refresh interval while bulk loading (not -1: a loader that dies midway
 # leaves indices that still show new documents within half a minute)
 BULK_RETRIES = 5  # 429 per item: backoff 2, 4, 8, 16, 30 s ≈ one minute before giving up
