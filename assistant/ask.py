@@ -7,12 +7,23 @@ Telegram bot (assistant/telegram.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from assistant.answer import Answer, Context, answer
 from assistant.understand import understand
+from langnghe.document import VN_TZ
 
 MAX_QUESTION_CHARS = 500  # a question, not a document: longer input is cut, not parsed
+# "now" given by a caller (--now, the API) must leave room for every period around it
+EARLIEST_NOW, LATEST_NOW = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def check_now(now: datetime) -> datetime:
+    """`now` with a zone (Vietnam time when it has none); ValueError outside 2000–2099."""
+    now = now if now.tzinfo else now.replace(tzinfo=VN_TZ)
+    if not EARLIEST_NOW <= now < LATEST_NOW:
+        raise ValueError(f"“now” phải trong khoảng năm 2000–2099, không phải {now.isoformat()}")
+    return now
 
 
 def ask(question: str, ctx: Context, now: datetime, model=None) -> Answer:
@@ -20,7 +31,7 @@ def ask(question: str, ctx: Context, now: datetime, model=None) -> Answer:
     question the rules did not understand into the same structured request, and rephrases the
     template answer — kept only when every number in its text is one the store computed."""
     question = " ".join(question.split())[:MAX_QUESTION_CHARS]
-    request = understand(question, now, ctx.catalog)
+    request = understand(question, check_now(now), ctx.catalog)
     if not request.understood and model is not None:
         request = model.read(question, now, ctx.catalog) or request
     result = answer(request, ctx)

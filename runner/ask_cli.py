@@ -46,13 +46,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _now(value: str | None) -> datetime | None:
+    from assistant.ask import check_now
+
     if not value:
         return None
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise SystemExit(f"langnghe ask: --now: not an ISO 8601 time: {value!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=VN_TZ)
+        return check_now(datetime.fromisoformat(value))
+    except ValueError as exc:
+        raise SystemExit(f"langnghe ask: --now: {exc}") from None
 
 
 def catalog_for(files, web_db: Path, now: datetime):

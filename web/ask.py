@@ -24,7 +24,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field, field_validator
 
 from assistant.answer import Answer, Context
-from assistant.ask import MAX_QUESTION_CHARS, ask
+from assistant.ask import MAX_QUESTION_CHARS, ask, check_now
 from assistant.llm import from_env
 from assistant.understand import Catalog, make_catalog
 from langnghe.document import VN_TZ
@@ -214,7 +214,9 @@ def telegram_unlink(request: Request, link_id: int, _: None = CSRF,
 class AskBody(BaseModel):
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     now: datetime | None = Field(None, description="ISO 8601 time taken as now "
-                                 "(reproducible answers); default: the clock")
+                                 "(reproducible answers), in the years 2000–2099 (400 "
+                                 "otherwise); Vietnam time when it has no zone; default: the "
+                                 "clock")
 
     @field_validator("now", mode="before")
     @classmethod
@@ -230,7 +232,10 @@ class AskBody(BaseModel):
 def ask_api(request: Request, body: AskBody, who: User = Depends(require(ASK_ROLE))):
     """Ask the assistant in Vietnamese. Returns the structured request (intent, since, until,
     filters, query, …), the answer text, its citations, the /search link and the facts."""
-    now = body.now if body.now is None or body.now.tzinfo else body.now.replace(tzinfo=VN_TZ)
+    try:
+        now = check_now(body.now) if body.now is not None else None
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from None
     result = answer_now(request, body.question, now)
     entry = record(ctx(request).web_db, who, result, "api")
     return {**result.to_dict(), "id": entry}

@@ -105,3 +105,11 @@ def test_understand_topics_come_from_the_catalog():
     catalog = Catalog(topics=(Topic("xang-dau", "Giá xăng dầu", "xăng OR dầu"),))
     got = understand("xu hướng tin về giá xăng dầu tuần này", NOW, catalog).to_dict()
     assert got["filters"]["topic"] == "xang-dau" and got["intent"] == "trend"
+
+
+def test_understand_now_must_leave_room_for_every_period():
+    from assistant.ask import check_now
+
+    with pytest.raises(ValueError, match="2000–2099"):
+        check_now(datetime(1, 1, 1))
+    assert check_now(datetime(2026, 12, 10, 9, 30)) == NOW  # no zone: Vietnam time

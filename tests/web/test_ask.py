@@ -102,6 +102,10 @@ def test_ask_api_refuses_cookie_without_csrf_and_anonymous(app, clients):
                              headers={"X-CSRF-Token": csrf_of(clients.viewer)})
     assert ok.status_code == 200 and ok.json()["intent"] == "top_stories"
     assert TestClient(app).post("/api/v1/ask", json={"question": "x"}).status_code == 401
+    far = clients.viewer.post("/api/v1/ask", json={"question": "hôm qua có gì",
+                                                   "now": "0001-01-01T00:00:00"},
+                              headers={"X-CSRF-Token": csrf_of(clients.viewer)})
+    assert far.status_code == 400 and "2000–2099" in far.json()["error"]
 
 
 def test_ask_uses_the_deployment_catalog_and_dashboard_topics(app, clients):
