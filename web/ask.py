@@ -66,10 +66,14 @@ def record(web_db: str | Path, user: User, result: Answer, via: str) -> int:
         return int(cur.lastrowid)
 
 
-def history(web_db: str | Path, user: User, limit: int = HISTORY) -> list[dict]:
+def history(web_db: str | Path, user: User, limit: int = HISTORY,
+            entry: int | None = None) -> list[dict]:
+    """The user's questions, newest first (or only the one numbered `entry`, if theirs)."""
+    where, params = ("AND id = ?", [entry]) if entry is not None else ("", [])
     with db.connect(web_db) as con:
-        rows = con.execute("SELECT id, at, via, question, intent, answer FROM ask_history "
-                           "WHERE user_id = ? ORDER BY id DESC LIMIT ?", (user.id, limit))
+        rows = con.execute("SELECT id, at, via, question, intent, answer FROM ask_history "  # noqa: S608
+                           f"WHERE user_id = ? {where} ORDER BY id DESC LIMIT ?",
+                           [user.id, *params, limit])
         return [{**dict(r), "answer": json.loads(r["answer"])} for r in rows]
 
 
@@ -183,8 +187,8 @@ def _page(request: Request, who: User, shown: dict | None = None, code: str | No
 
 @router.get("/ask", include_in_schema=False)
 def ask_page(request: Request, id: int | None = None, who: User = Depends(require(ASK_ROLE))):
-    shown = next((h for h in history(ctx(request).web_db, who, limit=1_000) if h["id"] == id),
-                 None) if id is not None else None
+    found = history(ctx(request).web_db, who, entry=id) if id is not None else []
+    shown = found[0] if found else None
     return _page(request, who, shown)
 
 
