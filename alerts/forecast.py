@@ -6,8 +6,9 @@ Pure functions over timestamps and counts (`forecast`), so the same model runs o
 
 The model ("seasonal profile"), for a series of `per_day` buckets a day (24 hourly, 1 daily):
   1. weekly factor: the trimmed mean of the calendar-day totals (Vietnam time) of each weekday
-     over the last 4 weeks, divided by that of all days (clipped to 0.3-3x); 1 while fewer than
-     two weeks are known;
+     over the last 4 weeks, divided by that of all days (clipped to 0.3-3x), shrunk toward 1 by
+     the share of its spread that Poisson noise explains; 1 while fewer than two weeks are
+     known;
   2. profile: for each time of day, the trimmed mean of its last 28 values, each divided by its
      day's weekly factor (the top 15% dropped, so a past burst does not lift the forecast);
   3. level: the last day's count (for daily series the last 3 days') against what 1-2 said for
@@ -17,8 +18,7 @@ The model ("seasonal profile"), for a series of `per_day` buckets a day (24 hour
   5. interval: conformal, from the model's own errors on the data it has: forecasts from the
      last 14 origins one day apart (each from the history before it), their errors on the log
      scale log((y+1)/(mean+1)) pooled over the horizon, and the empirical quantiles around the
-     new mean, never narrower than Poisson counting noise; with fewer than 20 such errors a
-     negative binomial (dispersion 0.3) instead.
+     new mean; with fewer than 20 such errors a negative binomial (dispersion 0.3) instead.
 
 Why not a forecasting library: statsforecast 2.1.1's MSTL, AutoETS and AutoTheta (on the raw and
 log scales) were run through the same rolling-origin evaluation on the NAB tweet series summed
@@ -120,11 +120,17 @@ def _weekly_factors(y: np.ndarray, cal: _Calendar, end: int, params: ModelParams
     overall = _trimmed(np.array([v for _, v in full]), params.trim)
     if overall <= 0:
         return factors
+    noise = []
     for wd in range(7):
         same = np.array([v for d, v in full if d.weekday() == wd])
         if same.size >= 2:
             factors[wd] = np.clip(_trimmed(same, params.trim) / overall, 0.3, 3.0)
-    return factors
+            noise.append(1.0 / (same.size * overall))  # Poisson: relative variance of a mean
+    # shrink toward 1 by how much of the factors' spread counting noise explains: a topic of
+    # eight items a day has no measurable weekday rhythm in four weeks, a busy one keeps its own
+    spread = float(np.mean((factors - 1.0) ** 2))
+    keep = max(0.0, 1.0 - float(np.mean(noise)) / spread) if noise and spread > 0 else 0.0
+    return 1.0 + keep * (factors - 1.0)
 
 
 def _point_forecast(y: np.ndarray, cal: _Calendar, end: int, horizon: int,
@@ -173,9 +179,6 @@ def _interval(mean: np.ndarray, errors: np.ndarray, level: float) -> tuple[np.nd
         q_hi = np.quantile(errors, min(1.0, math.ceil((1 - tail) * (n + 1)) / n))
         lo = (mean + 1.0) * math.exp(q_lo) - 1.0
         hi = (mean + 1.0) * math.exp(q_hi) - 1.0
-        # never narrower than the counting noise itself (few errors can look calm by chance)
-        lo = np.minimum(lo, stats.poisson.ppf(tail, mean))
-        hi = np.maximum(hi, stats.poisson.ppf(1 - tail, mean))
         return np.maximum(lo, 0.0), np.maximum(hi, mean)
     r = 1.0 / FALLBACK_DISPERSION
     p = r / (r + np.maximum(mean, 1e-9))

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 from scipy import stats
@@ -47,6 +48,7 @@ SOCIAL_KINDS = ("post", "comment", "forum_post")
 LEVEL_OF_TYPE = {"forum": 0, "social": 0, "local": 1, "national": 2, "state": 2, "business": 2}
 LEVEL_VI = ("mạng xã hội/diễn đàn", "báo địa phương", "báo trung ương")
 EVIDENCE = 200  # documents of the rise read for the explanation
+CACHED = 4096  # judged daily series kept: complete days change once a day, cycles every minute
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,10 @@ def volume_rise(days: Sequence[datetime], counts: Sequence[float],
             break
         band = forecast(list(days[:origin]), y[:origin], DAY, length, p.level)
         mean = np.array([b.mean for b in band])
-        upper = np.array([b.hi for b in band])
+        # never a bar lower than counting noise (Poisson, normal approximation): a quiet
+        # topic's few calm days must not make an ordinary day look like a rise
+        noise = stats.norm.ppf((1 + p.level) / 2) * np.sqrt(mean)
+        upper = np.maximum([b.hi for b in band], mean + noise)
         run = y[origin:]
         if _steady(run, mean, upper, p) and run[-1] >= p.min_ratio * mean[-1]:
             since = _since(run, mean)
@@ -155,6 +160,15 @@ def share_rise(negative: Sequence[float], total: Sequence[float],
                 usual * float(tot[-1]))
 
 
+@lru_cache(maxsize=CACHED)
+def _judged(kind: str, days: tuple, first: tuple, second: tuple, p: RisingParams) -> Rise | None:
+    """volume_rise / share_rise of a daily series, judged once per series (a cycle runs every
+    minute; a watch's complete days change about once a day)."""
+    if kind == "volume":
+        return volume_rise(list(days), first, p)
+    return share_rise(first, second, p)
+
+
 def _daily(store: Store, query: str, now: datetime) -> tuple[list[datetime], list[float]]:
     """Complete days (Vietnam time) before today, from the watch's first match on."""
     today = bucket_floor(now, DAY)
@@ -180,7 +194,7 @@ def volume_alert(w: Watch, store: Store, now: datetime, registry: Registry | Non
                  daily: tuple[list[datetime], list[float]],
                  p: RisingParams = RisingParams()) -> Alert | None:
     days, counts = daily
-    rise = volume_rise(days, counts, p) if days else None
+    rise = _judged("volume", tuple(days), tuple(counts), (), p) if days else None
     if rise is None:
         return None
     start, end = days[rise.since], days[-1] + DAY
@@ -206,7 +220,7 @@ def negative_alert(w: Watch, store: Store, now: datetime, registry: Registry | N
         return None  # nothing matched lately: no share to judge, no second query
     _, negative = store_series(store, f"({w.query}) sentiment:negative", "day", days[0],
                                days[-1] + DAY)  # the same days as the totals
-    rise = share_rise(negative, total, p)
+    rise = _judged("share", tuple(days), tuple(negative), tuple(total), p)
     if rise is None:
         return None
     start, end = days[rise.since], days[-1] + DAY
