@@ -39,7 +39,8 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
                 "những nguồn nào", "nguồn tin", "tình trạng các nguồn", "tình trạng nguồn"),
     "alerts": ("cảnh báo", "sự cố truyền thông", "khủng hoảng truyền thông", "khủng hoảng",
                "đột biến", "bất thường", "bùng phát", "sự cố", "cần xử lý", "báo động",
-               "đang mở", "chưa xử lý", "tăng đột biến", "khẩn cấp", "cảnh báo khẩn cấp"),
+               "đang mở", "chưa xử lý", "tăng đột biến", "khẩn cấp", "cảnh báo khẩn cấp",
+               "nguy cơ", "rủi ro", "điểm nóng"),
     "sentiment": ("sắc thái", "tích cực hay tiêu cực", "tiêu cực hay tích cực", "tốt hay xấu",
                   "xấu hay tốt", "tỷ lệ", "tỉ lệ", "phần trăm", "thái độ", "cảm xúc",
                   "phân bố sắc thái", "đánh giá thế nào", "tích cực hay không",
@@ -52,18 +53,19 @@ INTENT_CUES: dict[str, tuple[str, ...]] = {
     "count": ("bao nhiêu tin", "bao nhiêu bài", "bao nhiêu lần", "bao nhiêu lượt",
               "bao nhiêu bài báo", "bao nhiêu bài viết", "bao nhiêu tin tức", "bao nhiêu",
               "số lượng", "số tin", "số bài", "đếm", "mấy tin", "mấy bài", "tổng số",
-              "mấy lần", "nhiêu tin"),
+              "mấy lần", "nhiêu tin", "con số", "có nhiều tin"),
     "top_stories": ("nổi bật", "đáng chú ý", "tin nóng", "nóng nhất", "tin hot", "hot nhất",
                     "top", "tin chính", "nổi cộm", "được nhiều báo", "nhiều báo đăng",
                     "tiêu điểm", "quan trọng nhất", "hot"),
     "search": ("tìm", "tìm kiếm", "tra cứu", "liệt kê", "cho xem", "cho tôi xem",
-               "danh sách bài", "danh sách tin", "danh sách bài viết", "những bài nào",
+               "danh sách bài", "danh sách tin", "danh sách bài viết", "những bài nào", "mới nhất",
                "các bài nào", "bài nào", "tin nào nói", "đưa tôi danh sách", "lọc"),
     "overview": ("nói gì", "có gì", "tình hình", "tổng quan", "điểm tin", "tóm tắt", "bản tin",
                  "thế nào", "ra sao", "như thế nào", "chuyện gì", "diễn ra", "bức tranh",
                  "dư luận", "viết gì", "đưa tin gì", "đăng gì", "tin gì", "có tin gì",
                  "có chuyện gì", "xảy ra", "đưa tin", "điểm báo", "tổng hợp", "cho biết",
-                 "tình hình chung", "bức tranh chung", "nhìn chung"),
+                 "tình hình chung", "bức tranh chung", "nhìn chung", "điểm qua", "tổng kết",
+                 "tóm lược", "những gì", "điều gì"),
 }
 
 # "bao nhiêu" alone is a count only when the question is about news: a news noun or a verb of
@@ -111,6 +113,7 @@ mình xem hãy như thế thì mà với và hoặc hay nhé nhỉ ạ à ơi v�
 nhắc đến tới đề cập liên quan nhất nhiều ít hơn lần lượt lượng khoảng trang tỉnh ra sao
 biết cụ thể giúp bạn chúng một mấy từ giờ đây hiện nay bây chủ yếu đâu mới rồi thấy vẫn còn
 phải cần xin vui lòng làm ơn giùm dùm cái con đi lại thôi hả hở ai tổng cộng theo ngày nhanh
+hỏi luôn nữa đấy đó này kia ấy nha nhá dạ vâng em bị lắm quá rất khá chút xíu thế
 ông bà anh chị
 """.split())
 # Two-word function phrases (folded words joined by a space) dropped as a whole.

@@ -29,6 +29,10 @@ UNITS = {"ngay": DAY, "hom": DAY, "gio": timedelta(hours=1), "tieng": timedelta(
 PAST = ("qua", "truoc", "vua qua", "gan day", "gan nhat", "gan", "roi", "lai day")
 FUTURE = ("toi", "sap toi", "toi day", "nua", "sau", "tiep theo", "ke tiep", "sap")
 _DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?$")
+# numbers written as words before a unit ("ba ngày qua", "một tuần tới"), folded
+NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7,
+                "tam": 8, "chin": 9, "muoi": 10, "muoi lam": 15, "hai muoi": 20,
+                "ba muoi": 30, "vai": 3, "dam": 10}
 
 
 @dataclass(frozen=True)
@@ -195,23 +199,34 @@ class _Reader:
                                "den hom nay", "toi hom nay"))
         return self.period(i, n, midnight(start[1]), self.now)
 
-    def count(self, i: int):
-        """"3 ngày qua", "trong 24 giờ qua", "24h qua", "2 tuần gần đây", "3 ngày tới"."""
-        j = i + 1 if self.keys(i, 1) == ["trong"] else i
+    def number_at(self, j: int) -> tuple[int, int, bool] | None:
+        """(value, words, in hours) of "3", "24h", "ba", "hai mươi" at j."""
         if j >= len(self.toks):
             return None
-        key = self.toks[j].key
-        m = re.match(r"^(\d+)(h)?$", key)
-        if not m:
+        m = re.match(r"^(\d+)(h)?$", self.toks[j].key)
+        if m:
+            return int(m.group(1)), 1, bool(m.group(2))
+        for words in (2, 1):
+            value = NUMBER_WORDS.get(" ".join(self.keys(j, words)))
+            if value and len(self.keys(j, words)) == words:
+                return value, words, False
+        return None
+
+    def count(self, i: int):
+        """"3 ngày qua", "trong 24 giờ qua", "24h qua", "ba ngày tới", "2 tuần gần đây"."""
+        j = i + 1 if self.keys(i, 1) == ["trong"] else i
+        found = self.number_at(j)
+        if found is None:
             return None
-        number, unit_words = int(m.group(1)), 0
-        unit = UNITS["gio"] if m.group(2) else None
+        number, width, hours = found
+        unit_words = 0
+        unit = UNITS["gio"] if hours else None
         if unit is None:
-            nxt = self.keys(j + 1, 1)
+            nxt = self.keys(j + width, 1)
             if not nxt or nxt[0] not in UNITS:
                 return None
             unit, unit_words = UNITS[nxt[0]], 1
-        k = j + 1 + unit_words
+        k = j + width + unit_words
         span = number * unit
         back = self.tail(k, PAST)
         if back:

@@ -39,6 +39,9 @@ def periods(question: str, now: datetime = NOW):
     ("ngày 5/12", "2026-12-05T00:00", "2026-12-06T00:00"),
     ("cuối tuần qua", "2026-12-05T00:00", "2026-12-07T00:00"),
     ("tuan nya", "2026-12-07T00:00", "2026-12-10T09:30"),  # a typo
+    ("ba ngày qua", "2026-12-07T09:30", "2026-12-10T09:30"),  # numbers as words
+    ("hai mươi ngày qua", "2026-11-20T09:30", "2026-12-10T09:30"),
+    ("tuần vừa rồi", "2026-11-30T00:00", "2026-12-07T00:00"),
 ])
 def test_period_resolves_against_now(question, since, until):
     found = periods(question)
@@ -58,6 +61,7 @@ def test_period_date_without_year_is_the_latest_past_one():
     ("3 ngày tới", "2026-12-10T09:30", "2026-12-13T09:30"),
     ("ngày mai", "2026-12-11T00:00", "2026-12-12T00:00"),
     ("tuần tới", "2026-12-14T00:00", "2026-12-21T00:00"),
+    ("năm ngày tới", "2026-12-10T09:30", "2026-12-15T09:30"),  # "năm" the number, not the year
 ])
 def test_period_future(question, since, until):
     found = periods(question)[0]
