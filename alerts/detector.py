@@ -31,7 +31,6 @@ For each bucket i the detector:
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -166,44 +165,60 @@ class Expectation:
 
 
 class _Baseline:
-    """Expected count for each bucket from the buckets before it only (no look-ahead)."""
+    """Expected count for each bucket from the buckets before it only (no look-ahead).
+
+    Computed on demand, each bucket's pieces once: judging the last two buckets of four weeks
+    (the alert cycle) reads the day before them and the same buckets yesterday and last week,
+    not every bucket. The values are those of a pass over every bucket in order, whose state
+    was: the last `recent` of (count, seasonal expectation) and the last day of dispersion
+    estimates, of buckets from the first with a day of history (`first`) on.
+    """
 
     def __init__(self, timestamps: Sequence[datetime], counts: np.ndarray, bucket: timedelta,
                  params: DetectorParams):
         self.params = params
         self.counts = counts
         self.per_day = max(1, int(round(timedelta(days=1) / bucket)))
+        self.first = math.ceil(params.min_history_days * self.per_day)  # first bucket judged
         half = int(params.smooth_minutes * 60 // bucket.total_seconds())
         self.smooth = _smoothed(counts, half)
         self.daily = _DailyTotals(timestamps, counts)
         self.cum = np.concatenate([[0.0], np.cumsum(counts, dtype=float)])
-        self.alphas: deque[float] = deque(maxlen=self.per_day)
-        span = max(1, int(params.recent / bucket))
-        self.recent: deque[tuple[float, float]] = deque(maxlen=span)  # (count, seasonal expected)
-        self.seasonal = np.full(counts.size, np.nan)  # per judged bucket, for later confirmations
-        self.dispersion = np.zeros(counts.size)
+        self.span = max(1, int(params.recent / bucket))  # buckets of the recent level
+        self.seasonals: dict[int, float] = {}
+        self.alphas: dict[int, float] = {}
 
     def at(self, i: int) -> Expectation | None:
-        p, B = self.params, self.per_day
-        if i < p.min_history_days * B:
+        B = self.per_day
+        if i < self.first:
             return None
-        lags = np.arange(1, p.history_days + 1) * B
-        lags = lags[lags <= i]
-        raw = self.counts[i - lags].astype(float)
-        # smoothed neighbours support sparse series; the raw bucket keeps sharp daily rhythms
-        base = max(_trimmed_mean(self.smooth[i - lags], p.trim), _trimmed_mean(raw, p.trim))
-        dow, level = self.daily.factors(i, p)
-        start = max(0, i - p.history_days * B)
-        mean_rate = (self.cum[i] - self.cum[start]) / (i - start)
-        seasonal = max(base * dow * level, p.night_floor * mean_rate, 0.05)  # 0.05: empty history
-        expected = seasonal * self._recent_factor()
-        self.recent.append((float(self.counts[i]), seasonal))
-        self.alphas.append(self._alpha(raw))
-        dispersion = float(np.median(self.alphas))
-        self.seasonal[i], self.dispersion[i] = seasonal, dispersion
+        seasonal = self._seasonal(i)
+        expected = seasonal * self._recent_factor(i)
         yesterday = self._same_bucket(i - B)
         last_week = self._same_bucket(i - 7 * B) if i >= 7 * B else yesterday
-        return Expectation(expected, seasonal, dispersion, yesterday, last_week)
+        return Expectation(expected, seasonal, self._dispersion(i), yesterday, last_week)
+
+    def _lags(self, i: int) -> np.ndarray:
+        lags = np.arange(1, self.params.history_days + 1) * self.per_day
+        return lags[lags <= i]
+
+    def _seasonal(self, i: int) -> float:
+        if i not in self.seasonals:
+            p, B, lags = self.params, self.per_day, self._lags(i)
+            raw = self.counts[i - lags].astype(float)
+            # smoothed neighbours support sparse series; the raw bucket keeps sharp daily rhythms
+            base = max(_trimmed_mean(self.smooth[i - lags], p.trim), _trimmed_mean(raw, p.trim))
+            dow, level = self.daily.factors(i, p)
+            start = max(0, i - p.history_days * B)
+            mean_rate = (self.cum[i] - self.cum[start]) / (i - start)
+            # 0.05: empty history
+            self.seasonals[i] = max(base * dow * level, p.night_floor * mean_rate, 0.05)
+        return self.seasonals[i]
+
+    def _dispersion(self, i: int) -> float:
+        """The median overdispersion estimate of the last day's buckets (i's included)."""
+        window = range(max(self.first, i - self.per_day + 1), i + 1)
+        return float(np.median([self._alpha(k) for k in window]))
 
     def rhythm(self, i: int) -> float:
         """What the same bucket yesterday and last week says to expect at bucket i."""
@@ -216,27 +231,31 @@ class _Baseline:
     def _rhythm(self, j: int) -> float:
         """Bucket j's count if it was unusual itself, else just its seasonal expectation."""
         seen = self._same_bucket(j)
-        if math.isnan(self.seasonal[j]):  # judged before the baseline had history: face value
+        if j < max(0, self.first):  # judged before the baseline had history: face value
             return seen
-        if tail_score(seen, self.seasonal[j], self.dispersion[j]) >= self.params.recur_score:
+        seasonal = self._seasonal(j)
+        if tail_score(seen, seasonal, self._dispersion(j)) >= self.params.recur_score:
             return seen
-        return float(self.seasonal[j])
+        return seasonal
 
-    def _recent_factor(self) -> float:
-        if not self.recent:
+    def _recent_factor(self, i: int) -> float:
+        recent = range(max(self.first, i - self.span), i)
+        if not recent:
             return 1.0
-        seen = sum(c for c, _ in self.recent)
-        expected = sum(e for _, e in self.recent)
+        seen = sum(float(self.counts[k]) for k in recent)
+        expected = sum(self._seasonal(k) for k in recent)
         # +1 on both sides: a single stray item in a quiet night is no level shift
         return float(np.clip((seen + 1.0) / (expected + 1.0), 1.0, self.params.recent_cap))
 
-    def _alpha(self, raw: np.ndarray) -> float:
-        if raw.size < 3:
-            return 0.0
-        m, v = _robust_moments(raw, self.params.dispersion_trim)
-        if m <= 0:
-            return 0.0
-        return float(np.clip((v - m) / (m * m), 0.0, 2.0))  # NB var = m + a m^2; a>2 is chaos
+    def _alpha(self, k: int) -> float:
+        if k not in self.alphas:
+            raw = self.counts[k - self._lags(k)].astype(float)
+            self.alphas[k] = 0.0
+            if raw.size >= 3:
+                m, v = _robust_moments(raw, self.params.dispersion_trim)
+                if m > 0:  # NB var = m + a m^2; a > 2 is chaos
+                    self.alphas[k] = float(np.clip((v - m) / (m * m), 0.0, 2.0))
+        return self.alphas[k]
 
 
 def severity_for_ratio(ratio: float, score: float) -> Severity:
@@ -258,9 +277,9 @@ def detect(timestamps: Sequence[datetime], counts: Sequence[float], bucket: time
     baseline = _Baseline(timestamps, arr, bucket, params)
     found: list[Detection] = []
     incident = _Incident(int(params.cooldown / bucket), params.escalate_ratio)
-    for i in range(arr.size):
+    for i in range(start, arr.size):
         exp = baseline.at(i)
-        if exp is None or i < start:
+        if exp is None:
             continue
         hit = _judge(arr[i], exp, params, None if outlets is None else outlets[i],
                      lambda i=i: baseline.rhythm(i))

@@ -93,3 +93,27 @@ def test_dense_fills_the_buckets_a_store_left_out_with_zeros():
 def test_moving_zscore_flags_a_jump():
     counts = [2, 3, 2, 3, 2, 3, 2, 3, 20, 2]
     assert moving_zscore(counts, window=8) == [8]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_baseline_on_demand_equals_a_pass_in_order(seed):
+    """The alert cycle asks the baseline only about the last buckets; the answers are those of
+    a pass over every bucket in order (expectations and yesterday/last-week rhythms)."""
+    from alerts.detector import _Baseline
+
+    times, counts = _quiet(40, seed)
+    counts[[300, 1000, 1500]] += 30  # past bursts: the rhythm of their buckets says "unusual"
+    in_order = _Baseline(times, counts, Q, DetectorParams())
+    passed = [in_order.at(i) for i in range(counts.size)]
+    for i in [0, 95, 96, 97, 300 + 96, 1000 + 7 * 96, 1500 + 96, counts.size - 1]:
+        fresh = _Baseline(times, counts, Q, DetectorParams())
+        assert fresh.at(i) == passed[i]
+        assert fresh.rhythm(i) == in_order.rhythm(i)
+
+
+def test_detector_judging_the_last_buckets_finds_what_a_full_pass_finds():
+    times, counts = _quiet(30, 5)
+    counts[-1] += 20
+    full = detect(times, counts, Q, DetectorParams(), start=0)
+    last = detect(times, counts, Q, DetectorParams(), start=counts.size - 2)
+    assert last and [d for d in full if d.index >= counts.size - 2] == last
