@@ -252,6 +252,8 @@ class _Reader:
             "ngay mai": (today + DAY, today + 2 * DAY, True),
             "ngay kia": (today + 2 * DAY, today + 3 * DAY, True),
             "tuan nay": (monday, now, False), "tuan truoc": (monday - 7 * DAY, monday, False),
+            "tuan vua roi": (monday - 7 * DAY, monday, False),
+            "thang vua roi": (last_month, first, False),
             "tuan roi": (monday - 7 * DAY, monday, False),
             "tuan qua": (now - 7 * DAY, now, False), "tuan vua qua": (now - 7 * DAY, now, False),
             "tuan toi": (monday + 7 * DAY, monday + 14 * DAY, True),
