@@ -10,8 +10,9 @@ Detection reads counts, not documents: each watch's stories and outlets per buck
 the store (`Store.story_counts`: SQLite's docs and keys indexes, an Elasticsearch date
 histogram), first for the last buckets only (the pre-check), then for the four weeks of
 history the detector needs; the tone of a watch's last hours is `counts_by("sentiment")`.
-Documents are read only for an alert found: the bucket's (evidence, severity) and the week
-before it (which terms are new), or the window of a negative-share rise and its week before.
+Documents are read only for an alert found: the bucket's (evidence, severity) and the newest
+BASELINE_DOCS of the week before it (which terms are new), or the window of a negative-share
+rise and the newest of its week before.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 
 from alerts import ack, health, incidents, rising, rules, severity
 from alerts.channels.base import Channel, DeliveryError
@@ -36,7 +38,11 @@ from store.base import Filters, Store
 log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, ... : a restarting SMTP relay
 BACKOFF_MAX = timedelta(hours=1)  # never wait more than an hour between tries
-BASELINE_TERMS = timedelta(days=7)  # "new" terms are new against the last week
+BASELINE_TERMS = timedelta(days=7)  # "new" terms are new against the last week ...
+# ... as its newest 300 documents say (all of them for a quiet watch): a term "new" at 3x its
+# baseline share stays measurable down to a 1% share (3 of 300), and what an alert reads no
+# longer grows with the watch's volume (a busy domain has thousands a week)
+BASELINE_DOCS = 300
 
 
 def watches(config: AlertsConfig, topics: Sequence = ()) -> list[Watch]:
@@ -60,6 +66,14 @@ def story_series(store: Store, query: str, start: datetime, end: datetime,
                  bucket)
 
 
+def _baseline(store: Store, w: Watch, since: datetime, until: datetime) -> list:
+    """The newest BASELINE_DOCS documents of the watch in [since, until): what "new terms"
+    are new against."""
+    found = store.iter_documents(w.query, Filters(since=since, until=until),
+                                 batch_size=BASELINE_DOCS)
+    return list(islice(found, BASELINE_DOCS))
+
+
 def _spike_alert(store: Store, w: Watch, hit: Detection, bucket: timedelta, since: datetime,
                  now: datetime, registry: Registry | None) -> Alert:
     """The alert of a detection, explained by the documents of its bucket and the week before
@@ -67,8 +81,7 @@ def _spike_alert(store: Store, w: Watch, hit: Detection, bucket: timedelta, sinc
     start, end = hit.timestamp, hit.timestamp + bucket
     window = list(store.iter_documents(w.query, Filters(since=max(start, since),
                                                         until=min(end, now))))
-    baseline = list(store.iter_documents(w.query, Filters(
-        since=max(start - BASELINE_TERMS, since), until=start)))
+    baseline = _baseline(store, w, max(start - BASELINE_TERMS, since), start)
     minutes = int(bucket.total_seconds() // 60)
     reason = (f"{hit.count} tin (đếm mỗi câu chuyện một lần) trong {minutes} phút, kỳ vọng "
               f"{hit.expected:.1f}; hôm qua {hit.yesterday:.1f}, tuần trước {hit.last_week:.1f} "
@@ -101,16 +114,15 @@ def worth_a_look(store: Store, w: Watch, config: AlertsConfig, now: datetime) ->
     """Cheap pre-check: could a judged bucket pass the minimum count and outlets at all?
 
     Most watches are quiet most cycles; only these pay for four weeks of counts and the
-    detector's pass over them. Counts the buckets from the one two widths back to `now`.
+    detector's pass over them. One count of the judged buckets of the widest width: every
+    width divides it (5, 15, 60 minutes), so each judged bucket lies inside one of them and
+    has no more stories or outlets than it.
     """
     d = config.detection
-    for name in d.buckets:
-        bucket = BUCKETS[name]
-        since = bucket_floor(now - 2 * bucket, bucket)
-        if any(b.stories >= d.min_count and b.outlets >= d.min_outlets
-               for b in store.story_counts(w.query, Filters(since=since, until=now), bucket)):
-            return True
-    return False
+    widest = max(BUCKETS[name] for name in d.buckets)
+    since = bucket_floor(now - widest, widest)
+    return any(b.stories >= d.min_count and b.outlets >= d.min_outlets
+               for b in store.story_counts(w.query, Filters(since=since, until=now), widest))
 
 
 def _usual_negative_share(store: Store, w: Watch, start: datetime, days: int) -> float:
@@ -138,8 +150,7 @@ def negative_share_alert(w: Watch, config: AlertsConfig, now: datetime,
     if share < 1.5 * usual:  # 1.5x: above the topic's own usual tone
         return None
     window = list(store.iter_documents(w.query, window_filters))
-    before = list(store.iter_documents(w.query, Filters(since=start - BASELINE_TERMS,
-                                                        until=start)))
+    before = _baseline(store, w, start - BASELINE_TERMS, start)
     reason = (f"{share:.0%} tin tiêu cực trong {cfg.negative_window_hours:g} giờ qua "
               f"({labelled} tin có nhãn), thường ngày {usual:.0%}; "
               f"ngưỡng {cfg.negative_share:.0%}")

@@ -214,11 +214,13 @@ class _Recording(SqliteStore):
 
     def __init__(self, path):
         super().__init__(path)
-        self.read, self.counted = [], []
+        self.read, self.counted, self.documents = [], [], 0
 
     def iter_documents(self, query="", filters=None, batch_size=1000):
         self.read.append((filters.since, filters.until))
-        return super().iter_documents(query, filters, batch_size)
+        for found in super().iter_documents(query, filters, batch_size):
+            self.documents += 1
+            yield found
 
     def story_counts(self, query="", filters=None, width=None):
         self.counted.append(filters.until - filters.since)
@@ -245,6 +247,18 @@ def test_engine_burst_reads_only_the_documents_its_alerts_show(tmp_path):
     week = timedelta(days=7)
     assert s.read == [(bucket, NOW), (bucket - week, bucket), (hours, NOW), (hours - week, hours)]
     assert alert.kind == "spike" and alert.explanation.count == 10
+    s.close()
+
+
+def test_engine_new_terms_are_new_against_the_newest_documents_of_the_week(tmp_path):
+    """A busy watch: the week before the burst holds ~1,100 documents; the alert reads the
+    burst and the newest BASELINE_DOCS of them, and "cháy" is new against those."""
+    s = _Recording(tmp_path / "store.sqlite")
+    s.upsert(_history(per_day=160) + _burst(SOURCES, count=14))  # 09:46-09:59
+    config = _config(negative_min_items=1000)  # the spike alone
+    (spike,) = engine.run_detection(s, config, NOW, None, REGISTRY, crisis_rules=[])
+    assert s.documents == 14 + engine.BASELINE_DOCS
+    assert "cháy" in " ".join(spike.explanation.new_terms)
     s.close()
 
 
