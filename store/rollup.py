@@ -111,6 +111,8 @@ class Plan:
     keys: tuple[str, ...] = ()  # folded keys of `field` (a query filter), ANDed: at most one
     values: tuple[str, ...] = ()  # stored values of `field` (Filters.sources / kinds), any of
     sent: str | None = None  # the sentiment key, when the query asks for one
+    by_sent: bool = False  # counts_by("sentiment") of documents narrowed on `field`: its rows
+    #                        grouped by their sentiment column
 
     def where(self) -> tuple[str, list[object]]:
         """Conditions on rollup rows (besides field and hours), with their parameters."""
@@ -132,7 +134,9 @@ def plan(node: Node, filters: Filters, count_field: str | None = None) -> Plan |
 
     Answerable: an empty query or an AND of filters on FIELDS, with Filters.sources/kinds, as
     long as everything but sentiment constrains one field and, for counts_by, that field is the
-    counted one (and single-valued, so narrowing it does not change what else is counted).
+    counted one (and single-valued, so narrowing it does not change what else is counted) — or
+    the counted field is sentiment, which every row carries: the tone of one topic, domain,
+    source or story (a document has one row per value of the field, so it counts once).
     """
     parts = node.children if isinstance(node, And) else (node,)
     if not all(isinstance(p, (Filter, MatchAll)) for p in parts):
@@ -156,6 +160,9 @@ def plan(node: Node, filters: Filters, count_field: str | None = None) -> Plan |
     if len(constraints) > 1:
         return None
     sent = next(iter(sents)) if sents else None
+    if count_field == "sentiment" and not sents and len(constraints) == 1:
+        field, keys, values = constraints[0]
+        return Plan(field, keys, values, by_sent=True)
     if count_field is None:
         field, keys, values = constraints[0] if constraints else ("", (), ())
         return Plan(field, keys, values, sent)

@@ -87,19 +87,19 @@ def _edges(filters: Filters, hours: tuple[int | None, int | None]) -> list[Span]
 
 def _rolled_rows(rolled: rollup.Plan, filters: Filters,
                  hours: tuple[int | None, int | None]) -> tuple[str, list[object]]:
-    """SELECT of (hour, key, value, n) rows answering the plan: rollup rows for the whole
+    """SELECT of (hour, key, value, sent, n) rows answering the plan: rollup rows for the whole
     hours, and the same rows made on the fly from the documents of the partial hours."""
     where, where_params = rolled.where()
     narrow = "".join(f" AND {w}" for w in where)
     bounds = [(f" AND hour {op} ?", bound)
               for bound, op in zip(hours, (">=", "<"), strict=True) if bound is not None]
     # placeholders only: every value below stays a parameter
-    parts = ["SELECT hour, key, value, n FROM rollup WHERE field = ?"  # noqa: S608
+    parts = ["SELECT hour, key, value, sent, n FROM rollup WHERE field = ?"  # noqa: S608
              + "".join(sql for sql, _ in bounds) + narrow]
     params: list[object] = [rolled.field, *(b for _, b in bounds), *where_params]
     for since, until in _edges(filters, hours):
         live = rollup.live_rows(rolled.field)
-        parts.append(f"SELECT hour, key, value, n FROM ({live}) WHERE 1{narrow}")  # noqa: S608
+        parts.append(f"SELECT hour, key, value, sent, n FROM ({live}) WHERE 1{narrow}")  # noqa: S608
         params += [*([rolled.field] if rolled.field else []), since, until, *where_params]
     return " UNION ALL ".join(parts), params
 
@@ -115,8 +115,12 @@ def histogram_rolled(con: sqlite3.Connection, filters: Filters, rolled: rollup.P
 def counts_rolled(con: sqlite3.Connection, filters: Filters, rolled: rollup.Plan,
                    hours: tuple[int | None, int | None], limit: int) -> list[tuple[str, str, int]]:
     rows, params = _rolled_rows(rolled, filters, hours)
-    sql = (f"SELECT key, min(value) AS v, sum(n) AS c FROM ({rows}) "  # noqa: S608
-           "GROUP BY key ORDER BY c DESC, v LIMIT ?")
+    if rolled.by_sent:  # the tone of the narrowed documents: sentiment keys are its values
+        sql = (f"SELECT sent, sent AS v, sum(n) AS c FROM ({rows}) WHERE sent != '' "  # noqa: S608
+               "GROUP BY sent ORDER BY c DESC, v LIMIT ?")
+    else:
+        sql = (f"SELECT key, min(value) AS v, sum(n) AS c FROM ({rows}) "  # noqa: S608
+               "GROUP BY key ORDER BY c DESC, v LIMIT ?")
     return con.execute(sql, [*params, limit]).fetchall()
 
 

@@ -49,7 +49,10 @@ HISTOGRAMS = [("", {}), ("sentiment:negative", {}), ("", {"kinds": ("comment", "
               ("", {"sources": ("tuoitre",)}), ("domain:health", {}),
               ("topic:y-te sentiment:positive", {}), ("kind:Article", {})]
 COUNTS = [("domain", ""), ("domain", "sentiment:negative"), ("story", ""),
-          ("sentiment", ""), ("topic", ""), ("source", ""), ("sentiment", "sentiment:neutral")]
+          ("sentiment", ""), ("topic", ""), ("source", ""), ("sentiment", "sentiment:neutral"),
+          # the tone of one domain (two per document here), topic, story or kind
+          ("sentiment", "domain:health"), ("sentiment", "topic:y-te"),
+          ("sentiment", "story:story-1"), ("sentiment", "kind:comment")]
 
 
 def direct_histogram(store: SqliteStore, where: str, params: list, filters: Filters,
@@ -104,6 +107,19 @@ def test_rollup_is_used_for_whole_hours(filled):
                     "AND hour = (SELECT min(hour) FROM rollup WHERE field = 'domain' AND "
                     "key = 'health' AND hour >= ?)", (int(period.since.timestamp()) // 3600,))
     assert dict(filled.counts_by("domain", "", period))["health"] == before["health"] + 100
+
+
+def test_rollup_answers_the_tone_of_one_domain(filled):
+    """counts_by("sentiment") narrowed on another field reads that field's rows by tone."""
+    period = PERIODS[1]
+    before = dict(filled.counts_by("sentiment", "domain:health", period))
+    with sqlite3.connect(filled.path) as con:
+        con.execute("UPDATE rollup SET n = n + 100 WHERE field = 'domain' AND key = 'health' "
+                    "AND sent = 'negative' AND hour = (SELECT min(hour) FROM rollup WHERE "
+                    "field = 'domain' AND key = 'health' AND sent = 'negative' AND hour >= ?)",
+                    (int(period.since.timestamp()) // 3600,))
+    after = dict(filled.counts_by("sentiment", "domain:health", period))
+    assert after["negative"] == before["negative"] + 100 and after["neutral"] == before["neutral"]
 
 
 def test_rollup_follows_reingest_of_changed_documents(filled, monkeypatch):
