@@ -4,8 +4,11 @@
    and ours on the same text with diacritics removed.
 2. Teencode normalisation on ViLexNorm dev: token accuracy as is vs normalised, and ERR.
 3. Classifiers: accuracy, macro-F1, weighted-F1 and per-class F1 on each dev split
-   (sentiment: UIT-VSFC, toxicity: UIT-ViHSD, emotion: UIT-VSMEC, category: VNTC,
-   toxic/constructive: UIT-ViCTSD).
+   (toxicity: UIT-ViHSD, emotion: UIT-VSMEC, category: VNTC, toxic/constructive: UIT-ViCTSD).
+   Their configurations were chosen by cross-validation on train (evaluation/cv.py, which
+   gates them against a plain SVM); these dev floors guard the shipped artifacts against
+   regressions and are not what the choices were made on. The tone models that fill the
+   `sentiment` field are measured by evaluation/tone.py.
 
     python -m evaluation.nlp            # print; exit 1 below a pinned floor or on a data change
     python -m evaluation.nlp --update   # pin floors = measured - 0.01 (never lowers a floor
@@ -25,16 +28,14 @@ from evaluation import gate
 from nlp.models.data import DATA, split
 
 NOISE = 0.01  # the models are deterministic; 0.01 absorbs library-version float drift
-DEV_FILES = ("ud-vietnamese-vtb/dev.ws.jsonl", "vilexnorm/dev.jsonl", "uit-vsfc/dev.jsonl",
-             "uit-vihsd/dev.jsonl", "uit-vsmec/valid.jsonl", "vntc-10topics/dev.jsonl",
-             "uit-victsd/valid.jsonl")
+DEV_FILES = ("ud-vietnamese-vtb/dev.ws.jsonl", "vilexnorm/dev.jsonl", "uit-vihsd/dev.jsonl",
+             "uit-vsmec/valid.jsonl", "vntc-10topics/dev.jsonl", "uit-victsd/valid.jsonl")
 # Gated metrics: the one each task is judged by (plus accuracy where the issue sets a target).
 # ws.ours_train_only*: the honest held-out numbers stored in the artifact at build time.
+CLASSIFIERS = ("toxicity", "emotion", "category", "toxic", "constructive")  # textclf.TASKS
 GATED = ("ws.ours.f1", "ws.ours_train_only_at_build.f1",
-         "ws.ours_train_only_unaccented_at_build.f1", "teencode.err", "sentiment.accuracy",
-         "sentiment.macro_f1",
-         "toxicity.macro_f1", "emotion.weighted_f1", "category.accuracy", "toxic.macro_f1",
-         "constructive.macro_f1")
+         "ws.ours_train_only_unaccented_at_build.f1", "teencode.err", "toxicity.macro_f1",
+         "emotion.weighted_f1", "category.accuracy", "toxic.macro_f1", "constructive.macro_f1")
 
 
 def data_hash() -> str:
@@ -78,8 +79,8 @@ def classifiers() -> dict:
     from nlp.models import textclf
 
     out = {}
-    for name, make in textclf.TASKS.items():
-        out[name] = textclf.scores(classify.model(name), make().dev)
+    for name in CLASSIFIERS:
+        out[name] = textclf.scores(classify.model(name), textclf.TASKS[name]().dev)
     return out
 
 
@@ -113,7 +114,7 @@ def print_table(results: dict) -> None:
     t = results["teencode"]
     print(f"teencode, ViLexNorm dev: token accuracy as is {t['accuracy_as_is']:.4f}, "
           f"normalised {t['accuracy']:.4f}, ERR {t['err']:.4f}")
-    for name in ("sentiment", "toxicity", "emotion", "category", "toxic", "constructive"):
+    for name in CLASSIFIERS:
         m = results[name]
         per = "  ".join(f"{c} {f:.3f}" for c, f in m["per_class_f1"].items())
         print(f"{name:12s} n={m['n']:<5d} acc {m['accuracy']:.4f}  macro-F1 {m['macro_f1']:.4f}  "

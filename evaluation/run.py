@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-EVALUATIONS = ("extraction", "nlp", "nlp_domains", "nlp_stories", "nlp_entities", "alerts",
+EVALUATIONS = ("extraction", "nlp", "cv", "nlp_domains", "nlp_stories", "nlp_entities", "alerts",
                "ask", "forecast")
 
 
