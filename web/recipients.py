@@ -55,7 +55,7 @@ KEYS_TABLE = ("CREATE TABLE IF NOT EXISTS alert_group_keys(name TEXT PRIMARY KEY
               "shown_at TEXT)")
 NAME_MAX = 64  # a group name is a label in lists, audit lines and URLs
 MAX_ADDRESSES = 50  # a group is a team on call, not a mailing list
-DEFAULT_KINDS = ("spike", "rule", "negative_share")  # as alerts.config.Group
+DEFAULT_KINDS = ("spike", "rule", "negative_share", "rising")  # as alerts.config.Group
 
 
 class RecipientInputError(ValueError):
