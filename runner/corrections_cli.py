@@ -1,8 +1,9 @@
 """`langnghe corrections export [--out FILE]`: staff corrections as JSON lines for `make train`.
 
 Reads the web app's database under the home (web.sqlite) and writes one line per correction,
-oldest first: {doc_id, field, old, new, username, at, text, kind}. `python -m nlp.train --corrections
-FILE` and `python -m nlp.domains --corrections FILE` learn from them (nlp/corrections.py).
+oldest first: {doc_id, field, old, new, username, at, text, kind}.
+`python -m nlp.train --corrections FILE` and `python -m nlp.domains --corrections FILE` learn
+from them (nlp/corrections.py).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 Each correction is a row: document id, field, old and new label, who, when, the document's kind
 and its text at that moment (so `make train` needs no store access): for a sentiment correction
 the text the tone model reads (an article's title + lead, a post's own text:
-`nlp.classify.tone_source`), for a domain correction title, lead and text. `corrections(db_path)` yields them
-oldest first; the latest correction of a field is what the document page shows.
+`nlp.classify.tone_source`), for a domain correction title, lead and text.
+`corrections(db_path)` yields them oldest first; the latest correction of a field is what the
+document page shows.
 """
 
 from __future__ import annotations
