@@ -76,5 +76,5 @@ ENV PATH=/venv/bin:$PATH LANGNGHE_HOME=/data
 USER ${DATA_UID}:0
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/health', timeout=5)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=5)"]
 CMD ["langnghe", "run", "--host", "0.0.0.0", "--home", "/data", "--sources", "/app/config/sources.yaml"]

@@ -8,7 +8,7 @@ and recipient groups, reports, sources, audit), web/accounts.py (own password an
 JSON: web/api.py.
 
 Access: every route states its role (web.deps: viewer, analyst, admin, or public by name — the
-login form, the acknowledge confirmation of alert links, /health, /static); a request without a
+login form, the acknowledge confirmation of alert links, /healthz, /static); a request without a
 signed-in user reaches only the public ones, and the app refuses to start with a route that
 states no role. Browsers sign in with a session cookie; scripts with a per-user API token
 (`Authorization: Bearer ln_…`). The JSON API accepts both: the cookie so the dashboard's own
@@ -92,10 +92,15 @@ def create_app(store: Store, *, web_db: str | Path, health: Callable[[], list[An
 
 
 def _add_service_routes(app: FastAPI) -> None:
-    @app.get("/health", include_in_schema=False, dependencies=[Depends(public("health"))])
-    def health():
-        """For container health checks: the process serves requests (says nothing else)."""
-        return {"status": "ok"}
+    @app.get("/healthz", include_in_schema=False, dependencies=[Depends(public("health"))])
+    def healthz():
+        """For container health checks, without credentials: the process serves requests and
+        its store answers (503 when it does not). Says nothing about the data."""
+        try:
+            app.state.ctx.store.count()
+        except Exception:
+            return JSONResponse({"status": "error", "store": "unreachable"}, status_code=503)
+        return {"status": "ok", "store": "ok"}
 
     @app.get(OPENAPI_URL, include_in_schema=False, dependencies=[VIEWER])
     def openapi():

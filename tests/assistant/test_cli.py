@@ -102,7 +102,7 @@ def test_web_command_answers_with_the_deployment_s_watch_topics(home):
         deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

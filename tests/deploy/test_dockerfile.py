@@ -101,4 +101,4 @@ def test_images_install_the_runtime_only(dockerfile, stage):
 def test_health_check_asks_the_public_health_route(dockerfile):
     # /api/v1/status needs a signed-in viewer: asked without one, every check would fail
     check = re.search(r"HEALTHCHECK .*?CMD (\[.*\])", re.sub(r"\\\n\s*", " ", dockerfile)).group(1)
-    assert "http://127.0.0.1:8080/health'" in check
+    assert "http://127.0.0.1:8080/healthz'" in check

@@ -16,7 +16,7 @@ from web import api, deps
 from .conftest import csrf_of
 
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/alerts/ack"),
-          ("POST", "/alerts/ack"), ("GET", "/health"), ("*", "/static")}
+          ("POST", "/alerts/ack"), ("GET", "/healthz"), ("*", "/static")}
 PARAMS = {"{doc_id}": "x", "{tid}": "t", "{alert_id}": "a", "{source_id}": "s",
           "{username}": "viewer", "{name}": "g", "{fmt}": "csv", "{token_id}": "1"}
 
@@ -68,7 +68,7 @@ def test_signed_out_requests_reach_only_the_public_routes(app):
         else:
             assert response.status_code == 303, (method, path)
             assert response.headers["location"].startswith("/login"), (method, path)
-    assert anon.get("/health").json() == {"status": "ok"}
+    assert anon.get("/healthz").json() == {"status": "ok", "store": "ok"}
     assert anon.get("/static/app.css").status_code == 200
     assert anon.get("/login").status_code == 200
 
@@ -103,3 +103,15 @@ def test_api_search_offset_is_bounded_and_the_schema_says_so(client):
     assert client.get("/api/v1/search", params={"offset": api.MAX_OFFSET}).status_code == 200
     assert client.get("/api/v1/search", params={"offset": api.MAX_OFFSET + 1}).status_code == 422
     assert client.get("/api/v1/search", params={"offset": 10**9}).status_code == 422
+
+
+def test_healthz_needs_no_login_and_says_whether_the_store_answers(store, web_db, tmp_path):
+    from web.app import create_app
+
+    app = create_app(store, web_db=web_db, secure_cookies=False)
+    anon = TestClient(app)
+    assert anon.get("/healthz").json() == {"status": "ok", "store": "ok"}
+    store.close()  # a store that no longer answers (a closed SQLite connection)
+    response = anon.get("/healthz")
+    assert response.status_code == 503 and response.json()["store"] == "unreachable"
+    assert "documents" not in response.text  # says nothing about the data
