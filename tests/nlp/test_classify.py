@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from langnghe.vietnamese import fold
 from nlp import classify
 from nlp.models import textclf
 from tests.paths import DATA
@@ -42,16 +41,7 @@ def test_classifier_agrees_with_dev_labels(task, path, n, label, floor):
     assert _accuracy(task, _rows(path, n), label) > floor
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("giảng buồn ngủ .", "negative"),  # VSFC dev-1
-    ("thầy dạy rất nhiệt tình và dễ hiểu .", "positive"),
-])
-def test_sentiment_clear_examples(text, label):
-    assert classify.predict("sentiment", text).label == label
-
-
-def test_sentiment_works_without_diacritics(vsfc):
-    assert _accuracy("sentiment", vsfc, prep=fold) > 0.8
+# The sentiment field's models (tone-news, tone-comments) are tested in tests/nlp/test_tone.py.
 
 
 def test_prediction_score_is_the_winning_probability():
