@@ -31,11 +31,11 @@ from store.base import Filters, Store
 
 NOT_UNDERSTOOD = "Tôi chưa hiểu câu hỏi."
 CITED = 3  # documents cited under a figure: what a phone screen shows without scrolling
-TOP_STORIES = 5
+TOP_STORIES = 5  # as the daily digest lists: what a leader reads on a phone
 STORY_CANDIDATES = 10  # stories with most copies, then ranked by outlets
 MAX_COPIES = 500  # copies of the candidate stories read: a national story has a few dozen
 LISTED = 10  # documents of a search answer
-SHOWN_SOURCES = 5
+SHOWN_SOURCES = 5  # most active outlets named by a sources answer
 HOURLY_UP_TO = timedelta(hours=48)  # trends of up to two days by hour, longer ones by day
 
 
