@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 
-EVALUATIONS = ("extraction", "nlp", "cv", "nlp_domains", "nlp_stories", "nlp_entities", "alerts",
-               "ask", "forecast")
+EVALUATIONS = ("extraction", "nlp", "cv", "tone", "nlp_domains", "nlp_stories", "nlp_entities",
+               "alerts", "ask", "forecast")
 
 
 def main() -> int:

@@ -11,8 +11,8 @@ Gates: the shipped configuration must beat the plain SVM on mean CV macro-F1, it
 negative share must be within SHARE_TOLERANCE of the annotated share, and the pinned floors in
 evaluation/baseline.json ("tone") hold.
 
-    python -m evaluation.tone [--repeats 2]
-    python -m evaluation.tone --update     # pin floors = measured - 0.02
+    python -m evaluation.tone [--repeats 1]   # about 25 minutes on a busy 2-core machine
+    python -m evaluation.tone --update       # pin floors = measured - 0.02
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def relations(flat: dict[str, float]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.tone", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeats of the 5-fold CV (each adds ~10 minutes)")
     parser.add_argument("--update", action="store_true", help="pin floors = measured - 0.02")
     parser.add_argument("--allow-lower", action="store_true")
     args = parser.parse_args(argv)
