@@ -35,6 +35,7 @@ from langnghe.document import VN_TZ, Document
 from langnghe.query import MatchAll, Node, QueryError, parse
 from store import es_index, es_stories
 from store.base import (
+    VN_OFFSET_S,
     Filters,
     Hit,
     Interval,
@@ -43,6 +44,7 @@ from store.base import (
     Store,
     StoryBucket,
     check_page,
+    first_bucket,
     width_seconds,
 )
 from store.es_query import compile_query, index_forms
@@ -144,7 +146,7 @@ class ElasticStore(Store):
         self.refresh = refresh
         self.failures: list[BulkFailure] = []
         self._indices: set[str] = set()
-        self._loading: dict[str, str | None] | None = None  # bulk_load: index -> its interval
+        self._loading: set[str] | None = None  # inside bulk_load: the indices written
         try:
             self.client.cluster.health()  # GET / lives in a module stripped builds lack
             if setup:
@@ -190,17 +192,19 @@ class ElasticStore(Store):
     def bulk_load(self) -> Iterator[None]:
         """Load many documents: no refresh per upsert, and the indices written to refresh every
         BULK_REFRESH instead of every second (fewer, larger segments: less merging while
-        loading). At the end each gets its own interval back and the alias is refreshed once.
+        loading). At the end they get the interval of index_mappings/settings.json back (also
+        when a load that died earlier left them at BULK_REFRESH) and the alias is refreshed.
         """
-        self._loading = {}
+        self._loading = set()
         try:
             yield
         finally:
             loaded, self._loading = self._loading, None
             try:
-                for name, interval in loaded.items():
+                if loaded:
                     self.client.indices.put_settings(
-                        index=name, settings={"index.refresh_interval": interval})
+                        index=",".join(sorted(loaded)),
+                        settings={"index.refresh_interval": es_index.refresh_interval()})
                 self.client.indices.refresh(index=self.prefix)
             except (ApiError, TransportError) as exc:  # the load's own error matters more
                 log.error("could not restore the refresh interval of %s (now %s): %s",
@@ -212,9 +216,7 @@ class ElasticStore(Store):
             es_index.ensure_index(self.client, name, self.prefix)
             self._indices.add(name)
         if self._loading is not None and name not in self._loading:
-            found = self.client.indices.get_settings(index=name, name="index.refresh_interval")
-            self._loading[name] = found[name]["settings"].get("index", {}).get(
-                "refresh_interval")  # None: the node's default
+            self._loading.add(name)
             self.client.indices.put_settings(
                 index=name, settings={"index.refresh_interval": BULK_REFRESH})
         return name
@@ -336,14 +338,18 @@ class ElasticStore(Store):
         return rows[:limit]
 
     def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
-                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
-        """A date histogram with outlets and copied stories per bucket (store/es_stories.py),
+                     width: timedelta = timedelta(minutes=15),
+                     outlets_from: datetime | None = None) -> list[StoryBucket]:
+        """A date histogram with copied stories (and outlets) per bucket (store/es_stories.py),
         a long period in chunks of es_stories.CHUNK_BUCKETS buckets sent as one _msearch."""
         seconds = width_seconds(width)
+        cut = None if outlets_from is None else datetime.fromtimestamp(
+            first_bucket(outlets_from, seconds) * seconds - VN_OFFSET_S, VN_TZ)
         node = _dsl(query, Filters())[0]
         searches: list[dict] = []
-        for part in es_stories.chunks(filters, seconds):
-            searches += [{}, es_stories.search_body(_dsl(node, part)[1], seconds)]
+        for period, outlets in es_stories.periods(filters, cut):
+            for part in es_stories.chunks(period, seconds):
+                searches += [{}, es_stories.search_body(_dsl(node, part)[1], seconds, outlets)]
         found = self.client.msearch(index=self.prefix, searches=searches).body["responses"]
         for response in found:
             if "error" in response:  # the query, as _search reports it, or the cluster

@@ -51,6 +51,12 @@ def latest_version(name: str) -> int:
     return max(versions)
 
 
+def refresh_interval() -> str:
+    """The refresh interval index_mappings/settings.json gives every index."""
+    settings = json.loads((MAPPINGS / "settings.json").read_text("utf-8"))
+    return settings["template"]["settings"]["index"]["refresh_interval"]
+
+
 def _strip_comments(body: dict) -> dict:
     return {k: v for k, v in body.items() if not k.startswith("_comment")}
 

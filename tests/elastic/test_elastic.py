@@ -171,10 +171,13 @@ def refresh_intervals(client, prefix) -> dict[str, str]:
     return {name: body["settings"]["index"]["refresh_interval"] for name, body in found.items()}
 
 
-def test_bulk_load_slows_refresh_of_written_indices_then_restores_it(client, prefix):
+def test_bulk_load_slows_refresh_of_written_indices_then_restores_the_template_s(client,
+                                                                                prefix):
     store = ElasticStore(es_url(), prefix=prefix, setup=True)
     store.upsert([make_doc(0, "trước khi bắt đầu")])
     march = f"{prefix}-v1-2025.03"
+    # as a load that died midway leaves it
+    client.indices.put_settings(index=march, settings={"index.refresh_interval": BULK_REFRESH})
     with store.bulk_load():
         store.upsert([make_doc(1, "nạp tháng ba"), make_doc(2, "nạp tháng tư", hours=24 * 31)])
         assert refresh_intervals(client, prefix) == {march: BULK_REFRESH,
