@@ -106,21 +106,24 @@ SENTIMENT_PHRASES: dict[str, tuple[str, ...]] = {
     "neutral": ("trung lập", "trung tính", "neutral"),
 }
 
-# Words that say what is asked, not about what: never part of the searched keywords.
+# Words that say what is asked, not about what: never part of the searched keywords. Typed
+# without accents they are compared folded, so a word whose folded form is also a common
+# content word is left out ("vâng"/vàng, "nhá"/nhà, "lắm"/lâm, "hỏi"/hội, "đó"/đồ, "mấy"/máy)
+# or kept only inside a phrase ("làm ơn", "cho hỏi").
 STOPWORDS = frozenset("""
 tin bài báo viết các những về ở tại của trên trong có không là gì nào được đang đã sẽ cho tôi
 mình xem hãy như thế thì mà với và hoặc hay nhé nhỉ ạ à ơi vậy vụ việc chuyện nói đưa đăng
 nhắc đến tới đề cập liên quan nhất nhiều ít hơn lần lượt lượng khoảng trang tỉnh ra sao
-biết cụ thể giúp bạn chúng một mấy từ giờ đây hiện nay bây chủ yếu đâu mới rồi thấy vẫn còn
-phải cần xin vui lòng làm ơn giùm dùm cái con đi lại thôi hả hở ai tổng cộng theo ngày nhanh
-hỏi luôn nữa đấy đó này kia ấy nha nhá dạ vâng em bị lắm quá rất khá chút xíu thế
+biết cụ thể giúp bạn chúng một từ giờ đây hiện nay bây chủ yếu đâu mới rồi thấy vẫn còn
+phải cần xin vui lòng giùm dùm cái con đi lại thôi hả hở ai tổng cộng theo ngày nhanh
+luôn nữa đấy này kia ấy dạ em bị rất khá chút xíu
 ông bà anh chị
 """.split())
 # Two-word function phrases (folded words joined by a space) dropped as a whole.
 STOP_PHRASES = ("bài báo", "bài viết", "tin tức", "báo chí", "mạng xã hội", "người dân",
                 "người ta", "dư luận", "truyền thông", "các nguồn", "thông tin", "xã hội",
                 "thu thập", "danh sách", "câu chuyện", "sự kiện", "vấn đề", "đề nghị", "báo cáo",
-                "đánh giá", "thống kê", "xin cho biết")
+                "đánh giá", "thống kê", "xin cho biết", "cho hỏi", "xin hỏi", "làm ơn")
 
 # Words that make a question a question about something else than the coverage; with no cue of
 # ours, a question holding one is not understood rather than read as a search.

@@ -113,3 +113,13 @@ def test_understand_now_must_leave_room_for_every_period():
     with pytest.raises(ValueError, match="2000–2099"):
         check_now(datetime(1, 1, 1))
     assert check_now(datetime(2026, 12, 10, 9, 30)) == NOW  # no zone: Vietnam time
+
+
+@pytest.mark.parametrize("question, keywords", [
+    ("co bao nhieu tin ve gia vang tuan nay", "gia vang"),  # not "vâng"
+    ("tim tin ve nha may thep", "nha may thep"),  # not "nhá"
+    ("tin ve lam nghiep thang nay", "lam nghiep"),  # not "lắm", "làm"
+    ("tim tin ve hoi nghi", "hoi nghi"),  # not "hỏi"
+])
+def test_understand_unaccented_content_words_are_not_function_words(question, keywords, catalog):
+    assert ask(question, catalog)["keywords"] == keywords
