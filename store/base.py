@@ -6,13 +6,14 @@ Queries arrive as text in the engine's query language (`langnghe.query`) or as a
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
-from langnghe.document import Document
+from langnghe.document import VN_TZ, Document
 from langnghe.query import And, Filter, MatchAll, Node, parse
 from store.fields import keyword_key
 
@@ -28,6 +29,15 @@ def check_page(sort: str, limit: int, offset: int) -> None:
 SPLIT_VALUES = 50  # values of a split field drawn as lines; a chart of more is unreadable
 Interval = Literal["hour", "day"]
 DAY_S = 86400
+VN_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh is UTC+7 with no DST since 1975
+
+
+def first_bucket(moment: datetime, seconds: int) -> int:
+    """Index (from the epoch, Vietnam time) of the first bucket of `seconds` that starts at or
+    after `moment` (a time without a zone is Vietnam time)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VN_TZ)
+    return -(-(math.floor(moment.timestamp()) + VN_OFFSET_S) // seconds)
 
 
 def width_seconds(width: timedelta) -> int:
@@ -115,12 +125,16 @@ class Store(ABC):
 
     @abstractmethod
     def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
-                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
+                     width: timedelta = timedelta(minutes=15),
+                     outlets_from: datetime | None = None) -> list[StoryBucket]:
         """Distinct stories and outlets of the matching documents per bucket of `width`.
 
         Buckets start at Vietnam midnight and every `width` after it (`width_seconds`); only
         buckets with matches are returned, oldest first. Syndicated copies share the NLP story
         id and count once; a document without a story id (not enriched) is a story of its own.
+        Outlets are counted in the buckets that start at or after `outlets_from` (every bucket
+        when None) and are 0 before: the spike detector needs them only in the buckets it
+        judges, and per bucket of four weeks they are most of Elasticsearch's work.
         The alert stage's spike detection reads these instead of weeks of documents.
         """
 

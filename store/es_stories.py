@@ -3,7 +3,8 @@
 One date histogram (fixed interval in Vietnam time, so buckets start at Vietnam midnight) with
 two terms sub-aggregations per bucket:
 - `outlets`: terms on `source_id`; the number of its buckets is the bucket's distinct outlets
-  (every source was returned when `sum_other_doc_count` is 0, which is checked);
+  (every source was returned when `sum_other_doc_count` is 0, which is checked). Only asked
+  from `outlets_from` on: over four weeks of quarter hours it is most of the work;
 - `copies`: terms on `story` with `min_doc_count` 2, i.e. the stories with several copies in
   the bucket; the bucket's distinct stories are its documents minus the extra copies (a
   document without a story id is a story of its own). Usually few, so the response stays
@@ -20,6 +21,7 @@ no response nears `search.max_buckets` (65,536 histogram and terms buckets by de
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from langnghe.document import VN_TZ
@@ -50,12 +52,26 @@ def chunks(filters: Filters, seconds: int) -> Iterator[Filters]:
         start += span
 
 
-def search_body(query: dict, seconds: int) -> dict:
+def periods(filters: Filters, cut: datetime | None) -> list[tuple[Filters, bool]]:
+    """(period, count its outlets): the filters' period split at `cut` (a bucket start;
+    outlets from it on), or whole with its outlets when there is no cut."""
+    if cut is None:
+        return [(filters, True)]
+    before = replace(filters, until=cut if filters.until is None else min(_aware(filters.until),
+                                                                          cut))
+    after = replace(filters, since=cut if filters.since is None else max(_aware(filters.since),
+                                                                         cut))
+    return [(part, counted) for part, counted in ((before, False), (after, True))
+            if part.since is None or part.until is None or part.since < part.until]
+
+
+def search_body(query: dict, seconds: int, outlets: bool) -> dict:
     """The `_msearch` body of one chunk (`query`: the query and filters as DSL)."""
-    per_bucket = {
-        "outlets": {"terms": {"field": "source_id", "size": OUTLET_TERMS}},
+    per_bucket: dict = {
         "copies": {"terms": {"field": "story", "min_doc_count": 2, "size": COPY_TERMS,
                              "shard_size": COPY_SHARD_TERMS}}}
+    if outlets:
+        per_bucket["outlets"] = {"terms": {"field": "source_id", "size": OUTLET_TERMS}}
     return {"size": 0, "query": query,
             "aggs": {"b": {"date_histogram": {"field": "time", "fixed_interval": f"{seconds}s",
                                               "time_zone": "Asia/Ho_Chi_Minh",
@@ -67,7 +83,8 @@ def buckets(response: dict) -> list[StoryBucket]:
     """The StoryBuckets of one chunk's response; RuntimeError if a count could be short."""
     out = []
     for b in response["aggregations"]["b"]["buckets"]:
-        outlets, copies = b["outlets"], b["copies"]
+        outlets = b.get("outlets", {"sum_other_doc_count": 0, "buckets": []})
+        copies = b["copies"]
         if outlets["sum_other_doc_count"] or len(copies["buckets"]) >= COPY_TERMS \
                 or copies["doc_count_error_upper_bound"]:
             raise RuntimeError(f"story_counts: bucket {b['key_as_string']} has more outlets or "

@@ -48,6 +48,7 @@ from store.base import (
     StoryBucket,
     Summary,
     check_page,
+    first_bucket,
     width_seconds,
 )
 from store.fields import doc_time, keyword_key, keyword_values, text_fields
@@ -367,11 +368,13 @@ class SqliteStore(Store):
         return [(value, n) for _, value, n in rows]
 
     def story_counts(self, query: str | Node = "", filters: Filters = Filters(),
-                     width: timedelta = timedelta(minutes=15)) -> list[StoryBucket]:
+                     width: timedelta = timedelta(minutes=15),
+                     outlets_from: datetime | None = None) -> list[StoryBucket]:
         seconds = width_seconds(width)
+        first = None if outlets_from is None else first_bucket(outlets_from, seconds)
         _, plan = plan_query(query, filters)
         with self._read() as con, as_query_errors():
-            rows = story_rows(con, plan, seconds)
+            rows = story_rows(con, plan, seconds, first)
         return [StoryBucket(bucket_start(b, seconds), stories, outlets)
                 for b, stories, outlets in rows]
 

@@ -46,18 +46,23 @@ def histogram_rows(con: sqlite3.Connection, plan: Plan, width: int) -> list[tupl
     return con.execute(sql, plan.params).fetchall()
 
 
-def story_rows(con: sqlite3.Connection, plan: Plan, width: int) -> list[tuple[int, int, int]]:
-    """(bucket, distinct stories, distinct sources) per bucket of `width` seconds with matches.
+def story_rows(con: sqlite3.Connection, plan: Plan, width: int,
+               outlets_from: int | None) -> list[tuple[int, int, int]]:
+    """(bucket, distinct stories, distinct sources) per bucket of `width` seconds with matches;
+    sources only from bucket `outlets_from` on (every bucket when None), else 0.
 
     From the `docs` rows and the story keys (index `keys_lookup` by rowid): no document is read.
     A document without a story key is a story of its own.
     """
-    sql = (f"SELECT (d.ts + {VN_OFFSET_S}) / {width} AS bucket, "  # noqa: S608 - constants only
-           "count(DISTINCT s.value) + sum(s.value IS NULL), count(DISTINCT d.source) "
+    bucket = f"(d.ts + {VN_OFFSET_S}) / {width}"
+    source = "d.source" if outlets_from is None else f"CASE WHEN {bucket} >= ? THEN d.source END"
+    sql = (f"SELECT {bucket} AS bucket, "  # noqa: S608 - constants and placeholders only
+           f"count(DISTINCT s.value) + sum(s.value IS NULL), count(DISTINCT {source}) "
            f"{plan.source} LEFT JOIN keys s INDEXED BY keys_lookup "
            f"ON s.rowid = d.rowid AND s.field = 'story' WHERE {plan.where} "
            "GROUP BY bucket ORDER BY bucket")
-    return con.execute(sql, plan.params).fetchall()
+    return con.execute(sql, [*([] if outlets_from is None else [outlets_from]),
+                             *plan.params]).fetchall()
 
 
 def counts_rows(con: sqlite3.Connection, plan: Plan, field_name: str,

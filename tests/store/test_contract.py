@@ -376,6 +376,10 @@ def test_story_counts_counts_syndicated_copies_and_outlets_once(store):
     assert buckets[0].stories == 3 and buckets[0].outlets == 3
     assert store.story_counts("source:dantri", Filters(), timedelta(hours=1)) == [
         (T0.astimezone(VN_TZ), 2, 1)]
+    # outlets only in the buckets from 10:15 on (10:01 is inside the 10:00 bucket: from 10:15)
+    assert store.story_counts("", Filters(), timedelta(minutes=15),
+                              outlets_from=T0 + timedelta(minutes=1)) == [
+        (T0.astimezone(VN_TZ), 3, 0), (T0.astimezone(VN_TZ) + timedelta(minutes=15), 1, 1)]
 
 
 def test_story_counts_buckets_start_at_vietnam_midnight(store):
@@ -401,10 +405,11 @@ def test_story_counts_malformed_query_raises_query_error(store):
         store.story_counts("(cháy", Filters(), timedelta(hours=1))
 
 
-def _counted_from_documents(store, query: str, filters: Filters,
-                            width: timedelta) -> list[tuple[datetime, int, int]]:
+def _counted_from_documents(store, query: str, filters: Filters, width: timedelta,
+                            outlets_from: datetime | None = None
+                            ) -> list[tuple[datetime, int, int]]:
     """story_counts as the alert stage counted before it existed: from every document (a
-    document without a story id is a story of its own)."""
+    document without a story id is a story of its own; outlets from `outlets_from` on)."""
     stories: dict[datetime, set[str]] = {}
     outlets: dict[datetime, set[str]] = {}
     for doc in store.iter_documents(query, filters):
@@ -414,7 +419,9 @@ def _counted_from_documents(store, query: str, filters: Filters,
         story = doc.nlp.story_id if doc.nlp else None
         stories.setdefault(start, set()).add(("story", story) if story else ("doc", doc.id))
         outlets.setdefault(start, set()).add(doc.source_id)
-    return [(start, len(stories[start]), len(outlets[start])) for start in sorted(stories)]
+    return [(start, len(stories[start]),
+             len(outlets[start]) if outlets_from is None or start >= outlets_from else 0)
+            for start in sorted(stories)]
 
 
 RANDOM_QUERIES = ["", "cháy", "bão OR lũ", "cháy -lũ", "domain:health", "sentiment:negative",
@@ -449,9 +456,14 @@ def test_story_counts_equal_counts_from_the_documents(store):
         filters = rng.choice([
             Filters(), Filters(since=since, until=since + timedelta(hours=rng.uniform(1, 72))),
             Filters(since=since, until=T0 + timedelta(days=6), sources=("vnexpress", "vov"))])
-        expected = _counted_from_documents(store, query, filters, width)
-        assert store.story_counts(query, filters, width) == expected, (query, filters, width)
+        outlets_from = rng.choice([None, T0 + timedelta(minutes=rng.uniform(0, 5 * 24 * 60))])
+        expected = _counted_from_documents(store, query, filters, width, outlets_from)
+        assert store.story_counts(query, filters, width, outlets_from) == expected, \
+            (query, filters, width, outlets_from)
     week = Filters(since=T0 - timedelta(minutes=7), until=T0 + timedelta(days=6))
     every = store.story_counts("", week, timedelta(minutes=5))  # 1,730 five-minute buckets
     assert every == _counted_from_documents(store, "", week, timedelta(minutes=5))
     assert sum(b.stories for b in every) > 100
+    late = T0 + timedelta(days=4, minutes=2)  # outlets from the bucket at 10:05 four days on
+    assert store.story_counts("", week, timedelta(minutes=5), late) == \
+        _counted_from_documents(store, "", week, timedelta(minutes=5), late)

@@ -30,3 +30,12 @@ def test_chunks_cover_the_period_and_cut_only_at_bucket_starts(seconds):
 def test_chunks_leave_an_open_period_whole():
     period = Filters(since=datetime(2025, 3, 1, tzinfo=VN_TZ))
     assert list(es_stories.chunks(period, 300)) == [period]
+
+
+def test_periods_split_at_the_first_bucket_with_outlets():
+    cut = datetime(2025, 3, 5, 10, 15, tzinfo=VN_TZ)
+    assert es_stories.periods(Filters(kinds=("post",)), cut) == [
+        (Filters(until=cut, kinds=("post",)), False), (Filters(since=cut, kinds=("post",)), True)]
+    late = Filters(since=cut + timedelta(hours=1), until=cut + timedelta(hours=2))
+    assert es_stories.periods(late, cut) == [(late, True)]
+    assert es_stories.periods(late, None) == [(late, True)]
