@@ -9,7 +9,8 @@ outbox folds into the existing ones, and sends only deliveries still pending.
 Detection reads counts, not documents: each watch's stories and outlets per bucket come from
 the store (`Store.story_counts`: SQLite's docs and keys indexes, an Elasticsearch date
 histogram), first for the last buckets only (the pre-check), then for the four weeks of
-history the detector needs; the tone of a watch's last hours is `counts_by("sentiment")`.
+history the detector needs (outlets only in the buckets it judges); the tone of a watch's
+last hours is `counts_by("sentiment")`.
 Documents are read only for an alert found: the bucket's (evidence, severity) and the newest
 BASELINE_DOCS of the week before it (which terms are new), or the window of a negative-share
 rise and the newest of its week before.
@@ -18,6 +19,7 @@ rise and the newest of its week before.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,10 +62,15 @@ def watches(config: AlertsConfig, topics: Sequence = ()) -> list[Watch]:
 
 
 def story_series(store: Store, query: str, start: datetime, end: datetime,
-                 bucket: timedelta) -> BucketSeries:
-    """Distinct stories and outlets per bucket from `start` to `end`, counted by the store."""
-    return dense(store.story_counts(query, Filters(since=start, until=end), bucket), start, end,
-                 bucket)
+                 bucket: timedelta) -> tuple[BucketSeries, int]:
+    """Distinct stories per bucket from `start` to `end` counted by the store, and the index of
+    the buckets the detector judges (the current and the last complete one), the only ones
+    whose outlets it reads, so the only ones counted."""
+    first = bucket_floor(start, bucket)
+    judged = max(0, math.ceil((end - first) / bucket) - 2)
+    counted = store.story_counts(query, Filters(since=start, until=end), bucket,
+                                 outlets_from=first + judged * bucket)
+    return dense(counted, start, end, bucket), judged
 
 
 def _baseline(store: Store, w: Watch, since: datetime, until: datetime) -> list:
@@ -102,8 +109,7 @@ def detect_spikes(store: Store, w: Watch, config: AlertsConfig, now: datetime,
     best: tuple[Detection, timedelta] | None = None
     for name in config.detection.buckets:
         bucket = BUCKETS[name]
-        series = story_series(store, w.query, since, now, bucket)
-        judged = max(0, len(series.counts) - 2)  # the current and the last complete bucket
+        series, judged = story_series(store, w.query, since, now, bucket)
         hits = detect(series.timestamps, series.counts, bucket, params, series.outlets, judged)
         if hits and (best is None or hits[-1].score > best[0].score):  # ties: the first width
             best = (hits[-1], bucket)

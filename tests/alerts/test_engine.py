@@ -222,9 +222,9 @@ class _Recording(SqliteStore):
             self.documents += 1
             yield found
 
-    def story_counts(self, query="", filters=None, width=None):
+    def story_counts(self, query="", filters=None, width=None, outlets_from=None):
         self.counted.append(filters.until - filters.since)
-        return super().story_counts(query, filters, width)
+        return super().story_counts(query, filters, width, outlets_from)
 
 
 def test_engine_quiet_watch_reads_no_documents_and_counts_only_recent_buckets(tmp_path):
