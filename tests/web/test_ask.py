@@ -98,11 +98,13 @@ def body_user(web_db, name: str) -> int:
 
 
 def test_ask_api_refuses_cookie_without_csrf_and_anonymous(app, clients):
-    question = {"question": "Tin nổi bật hôm nay"}
+    question = {"question": "Hôm nay có gì?"}
     assert clients.viewer.post("/api/v1/ask", json=question).status_code == 403
     ok = clients.viewer.post("/api/v1/ask", json=question,
                              headers={"X-CSRF-Token": csrf_of(clients.viewer)})
-    assert ok.status_code == 200 and ok.json()["intent"] == "top_stories"
+    # the morning question: the daily digest, with the app's crawl health
+    assert ok.status_code == 200 and ok.json()["briefing"] is True
+    assert "Bản tin sáng" in ok.json()["answer"] and "VnExpress" in ok.json()["answer"]
     assert TestClient(app).post("/api/v1/ask", json={"question": "x"}).status_code == 401
     far = clients.viewer.post("/api/v1/ask", json={"question": "hôm qua có gì",
                                                    "now": "0001-01-01T00:00:00"},
