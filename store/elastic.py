@@ -193,7 +193,8 @@ class ElasticStore(Store):
         """Load many documents: no refresh per upsert, and the indices written to refresh every
         BULK_REFRESH instead of every second (fewer, larger segments: less merging while
         loading). At the end they get the interval of index_mappings/settings.json back (also
-        when a load that died earlier left them at BULK_REFRESH) and the alias is refreshed.
+        when a load that died earlier left them at BULK_REFRESH), the alias is refreshed, and
+        those of months that are over are merged to one segment (es_index.merge_finished_months).
         """
         self._loading = set()
         try:
@@ -206,9 +207,10 @@ class ElasticStore(Store):
                         index=",".join(sorted(loaded)),
                         settings={"index.refresh_interval": es_index.refresh_interval()})
                 self.client.indices.refresh(index=self.prefix)
+                es_index.merge_finished_months(self.client, loaded, datetime.now(VN_TZ))
             except (ApiError, TransportError) as exc:  # the load's own error matters more
-                log.error("could not restore the refresh interval of %s (now %s): %s",
-                          ", ".join(loaded), BULK_REFRESH, exc)
+                log.error("could not finish the bulk load of %s (refresh interval maybe still "
+                          "%s, not merged): %s", ", ".join(loaded), BULK_REFRESH, exc)
 
     def _index_for(self, doc: Document) -> str:
         name = es_index.index_name(self.prefix, self.version, doc_time(doc))

@@ -27,6 +27,7 @@ MAPPINGS = Path(__file__).resolve().parents[1] / "index_mappings"
 SETTINGS_COMPONENT = "langnghe-settings"
 DOCS_PREFIX = "langnghe-docs"
 ALERTS_PREFIX = "langnghe-alerts"
+MERGE_TIMEOUT_S = 3600  # a force-merge of a month of a busy province: minutes on 2 cores
 _INDEX_RE = re.compile(r"^(?P<prefix>.+)-v(?P<version>\d+)-(?P<month>\d{4}\.\d{2})$")
 
 
@@ -49,6 +50,20 @@ def latest_version(name: str) -> int:
     if not versions:
         raise FileNotFoundError(f"no {name}.v*.json template in {MAPPINGS}")
     return max(versions)
+
+
+def merge_finished_months(client: Elasticsearch, names: Iterable[str],
+                          now: datetime) -> list[str]:
+    """Force-merge to one segment the monthly indices among `names` whose month is over
+    (Vietnam time): they take no more new documents, and a search reads one segment per index
+    instead of a dozen (the slowest benchmark queries at 200k: 22-42 ms of node time -> 11-30).
+    Returns the merged names; merging an index already in one segment costs nothing."""
+    current = f"{now.astimezone(VN_TZ):%Y.%m}"
+    done = sorted(n for n in names if (m := _INDEX_RE.match(n)) and m["month"] < current)
+    if done:
+        client.options(request_timeout=MERGE_TIMEOUT_S).indices.forcemerge(
+            index=",".join(done), max_num_segments=1)
+    return done
 
 
 def refresh_interval() -> str:

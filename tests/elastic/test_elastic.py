@@ -182,8 +182,15 @@ def test_bulk_load_slows_refresh_of_written_indices_then_restores_the_template_s
         store.upsert([make_doc(1, "nạp tháng ba"), make_doc(2, "nạp tháng tư", hours=24 * 31)])
         assert refresh_intervals(client, prefix) == {march: BULK_REFRESH,
                                                      f"{prefix}-v1-2025.04": BULK_REFRESH}
+        for n in range(3, 6):  # a segment each
+            store.upsert([make_doc(n, f"nạp thêm {n}")])
+            client.indices.refresh(index=march)
     assert set(refresh_intervals(client, prefix).values()) == {"1s"}  # the template's
-    assert store.search("nạp").total == 2  # refreshed at the end of the load
+    assert store.search("nạp").total == 5  # refreshed at the end of the load
+    stats = client.indices.stats(index=f"{prefix}-v1-*", metric="segments")["indices"]
+    # months that are over are merged to one segment
+    assert {name: s["primaries"]["segments"]["count"] for name, s in stats.items()} == {
+        march: 1, f"{prefix}-v1-2025.04": 1}
 
 
 def test_migrate_switches_alias_atomically_and_keeps_documents(client, prefix, tmp_path,
