@@ -120,8 +120,9 @@ def test_alert_list_detail_and_acknowledge(client, tmp_path):
 def test_reports_digest_and_printable_report(client):
     digest = client.get("/reports")
     assert digest.status_code == 200 and "Tổng số tin 24 giờ qua: <strong>3</strong>" in digest.text
-    day = NOW.date().isoformat()
-    printed = client.get("/reports/print", params={"since": day, "until": day})
+    # from the documents' day (an hour ago: yesterday just after midnight) to today
+    first, day = (NOW - timedelta(hours=1)).date().isoformat(), NOW.date().isoformat()
+    printed = client.get("/reports/print", params={"since": first, "until": day})
     assert printed.status_code == 200 and "/static/print.css" in printed.text
     assert "Tổng số tin: <strong>3</strong>" in printed.text
 
@@ -218,10 +219,10 @@ def test_report_pdf_download_holds_the_report_in_vietnamese(client, store):
 
     from pypdf import PdfReader
 
-    day = NOW.date().isoformat()
-    response = client.get("/reports/pdf", params={"since": day, "until": day})
+    first, day = (NOW - timedelta(hours=1)).date().isoformat(), NOW.date().isoformat()
+    response = client.get("/reports/pdf", params={"since": first, "until": day})
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
-    assert f'filename="bao-cao-{day}-{day}.pdf"' in response.headers["content-disposition"]
+    assert f'filename="bao-cao-{first}-{day}.pdf"' in response.headers["content-disposition"]
     text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
     assert "Báo cáo theo dõi thông tin" in text and "Tổng số tin: 3" in text
     newest = store.search("", limit=1, sort="newest").hits[0].doc
