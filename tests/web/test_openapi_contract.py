@@ -9,12 +9,13 @@ fixed seed. Any undocumented status, a schema-valid request refused, a schema-in
 accepted, a wrong `Allow`, a response that contradicts its schema, ignored auth or a server error
 fails the test, which lists each failure with the curl command that reproduces it.
 
-Three rules of the API cannot be written as JSON Schema; the document says them in words and
+Four rules of the API cannot be written as JSON Schema; the document says them in words and
 answers 400, and the generated *valid* requests here are narrowed by the same code the server
 runs (`clipped`): the query language's grammar (search, export, a topic's query), the overview's
-custom period (both days, at most 366 apart), and the egress guard's verdict on a webhook address
-after DNS — the test rewrites the host of a generated webhook URL to a public IP literal, so no
-name is ever resolved (a name lookup would leave the machine: `no_dns` fails the test on one).
+custom period (both days, at most 366 apart), the assistant's `now` (years 2000–2099), and the
+egress guard's verdict on a webhook address after DNS — the test rewrites the host of a
+generated webhook URL to a public IP literal, so no name is ever resolved (a name lookup would
+leave the machine: `no_dns` fails the test on one).
 """
 
 from __future__ import annotations
@@ -134,6 +135,19 @@ def clipped(ctx, case) -> bool:
         return _period_holds(query)
     if case.path == "/api/v1/topics" and case.method == "POST" and isinstance(body, dict):
         return _parses(body.get("query", ""))
+    if case.path == "/api/v1/ask" and isinstance(body, dict) and body.get("now") is not None:
+        return _now_holds(body["now"])
+    return True
+
+
+def _now_holds(value) -> bool:
+    """The assistant's `now` must fall in 2000–2099 (assistant.ask.check_now)."""
+    from assistant.ask import check_now
+
+    try:
+        check_now(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return False
     return True
 
 

@@ -4,7 +4,7 @@ Store.summarize call, on documents enriched by the real pipeline (tests/web/conf
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from langnghe.document import VN_TZ
 from tests.web.conftest import csrf_of
@@ -29,7 +29,8 @@ def test_topic_page_and_report_show_the_topic_matches(client):
                                         "csrf": csrf_of(client)})
     assert made.status_code == 200 and "Giá vàng giảm mạnh" in made.text
     assert "Mưa lũ ở Thanh Hóa" not in made.text
-    day = datetime.now(VN_TZ).date().isoformat()
-    printed = client.get("/reports/print", params={"since": day, "until": day, "topic": "vang"})
+    now = datetime.now(VN_TZ)  # the documents' day (an hour ago) to today: midnight-safe
+    first, day = (now - timedelta(hours=1)).date().isoformat(), now.date().isoformat()
+    printed = client.get("/reports/print", params={"since": first, "until": day, "topic": "vang"})
     assert printed.status_code == 200 and "Tổng số tin: <strong>1</strong>" in printed.text
     assert "Giá vàng giảm mạnh" in printed.text
