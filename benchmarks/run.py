@@ -27,6 +27,11 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("elastic", ["--docs", STORE_DOCS, "--path", CACHE,
                  *(["--url", os.environ["LANGNGHE_ES_URL"]]
                    if os.environ.get("LANGNGHE_ES_URL") else [])]),
+    # one alert cycle (nine domain watches, five topics, rules, rising warnings) at 50k, 100k
+    # and 200k documents on both stores: benchmarks.store's stores plus a burst
+    ("alerts", ["--docs", "20000" if QUICK else "50000,100000,200000", "--path", CACHE,
+                *(["--url", os.environ["LANGNGHE_ES_URL"]] if os.environ.get("LANGNGHE_ES_URL")
+                  else [])]),
     # the assistant's template answers on both stores (documents of its own: places, stories)
     ("ask", ["--docs", STORE_DOCS, "--path", CACHE,
              *(["--url", os.environ["LANGNGHE_ES_URL"]] if os.environ.get("LANGNGHE_ES_URL")
