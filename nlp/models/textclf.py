@@ -104,8 +104,12 @@ def temperature(task: Task, texts: list[str], labels: list[str], weights: np.nda
     if scores.ndim == 1:
         scores = np.stack([-scores / 2, scores / 2], axis=1)
     classes = sorted(set(labels))
-    truth = np.array([classes.index(label) for label in labels])
+    return temperature_of(scores, np.array([classes.index(label) for label in labels]))
 
+
+def temperature_of(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature minimising the log-loss of `scores` (rows: items; columns: classes in
+    sorted order) against the true class indices `truth`."""
     def loss(log_t: float) -> float:
         z = scores / np.exp(log_t)
         z = z - z.max(axis=1, keepdims=True)

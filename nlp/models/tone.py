@@ -234,17 +234,7 @@ def oof_scores(candidate: Candidate, kind: str, texts: list[str], labels: list[s
 def temperature(scores: np.ndarray, labels: list[str]) -> float:
     """The temperature minimising the log-loss of out-of-fold scores (as nlp.models.textclf
     fits it for the other classifiers, here on the scores the offsets were chosen on)."""
-    from scipy.optimize import minimize_scalar
-
-    truth = np.array([LABELS.index(x) for x in labels])
-
-    def loss(log_t: float) -> float:
-        z = scores / np.exp(log_t)
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-logp[np.arange(len(truth)), truth].mean())
-
-    return float(np.exp(minimize_scalar(loss, bounds=(-3.0, 3.0), method="bounded").x))
+    return textclf.temperature_of(scores, np.array([LABELS.index(x) for x in labels]))
 
 
 def share_offsets(scores: np.ndarray, labels: list[str], steps: int = 41) -> np.ndarray:
