@@ -55,10 +55,15 @@ def title_lead(text: str) -> str:
     return head
 
 
-def vntc_items(rng: random.Random, n: int) -> list[dict]:
-    rows = [("vntc-10topics/train", r) for r in split("vntc-10topics", "train")]
-    rows += [("vntc-10topics/dev", r) for r in split("vntc-10topics", "dev")]
+def shuffled(rng: random.Random, dataset: str, *splits: str) -> list[tuple[str, dict]]:
+    """(dataset/split, row) of every row of the splits, in one draw of `rng`."""
+    rows = [(f"{dataset}/{name}", r) for name in splits for r in split(dataset, name)]
     rng.shuffle(rows)
+    return rows
+
+
+def vntc_items(rng: random.Random, n: int) -> list[dict]:
+    rows = shuffled(rng, "vntc-10topics", "train", "dev")
     out, seen = [], set()
     for src, row in rows:
         text = title_lead(row["text"])
@@ -141,22 +146,13 @@ def comment_items(rng: random.Random, n_victsd: int, n_vihsd: int) -> list[dict]
                     "context": clean(context), "source": source, "source_id": source_id})
         return True
 
-    rows = [("uit-victsd/train", r) for r in split("uit-victsd", "train")]
-    rows += [("uit-victsd/valid", r) for r in split("uit-victsd", "valid")]
-    rng.shuffle(rows)
-    taken = 0
-    for src, r in rows:
-        if taken == n_victsd:
-            break
-        taken += add(src, str(r["id"]), r["text"], r.get("article_title", ""))
-    rows = [("uit-vihsd/train", r) for r in split("uit-vihsd", "train")]
-    rows += [("uit-vihsd/dev", r) for r in split("uit-vihsd", "dev")]
-    rng.shuffle(rows)
-    taken = 0
-    for src, r in rows:
-        if taken == n_vihsd:
-            break
-        taken += add(src, str(r["id"]), r["text"])
+    for (dataset, *splits), wanted in ((("uit-victsd", "train", "valid"), n_victsd),
+                                       (("uit-vihsd", "train", "dev"), n_vihsd)):
+        taken = 0
+        for src, r in shuffled(rng, dataset, *splits):
+            if taken == wanted:
+                break
+            taken += add(src, str(r["id"]), r["text"], r.get("article_title", ""))
     web = DATA / "web"
     from crawlers.connectors.detect import detect_and_parse  # as `langnghe parse` reads them
 
