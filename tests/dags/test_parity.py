@@ -21,12 +21,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.dags.world import RULE_ID, build_world
+from tests.dags.world import RULE_ID, build_world, run_time
 
 CHAIN = ("langnghe_collect", "langnghe_enrich_index", "langnghe_detect_alerts")
 WEB_SOURCE = "demo-songlam"  # the burst's local outlet: only the web app knows it
@@ -118,7 +118,7 @@ def _through_dags(world, home: Path, dagbag) -> dict:
 
 @pytest.fixture(scope="module")
 def parity(dagbag, airflow_db, tmp_path_factory):
-    now = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    now = run_time()
     world = build_world(tmp_path_factory.mktemp("parity"), now, web_sources=(WEB_SOURCE,),
                         detection=DETECTION)
     saved = dict(os.environ)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -26,6 +26,16 @@ from tests.runner.conftest import manifest_articles, rss
 
 BURST_SPACING = timedelta(minutes=8)  # six articles inside the rule's 120-minute window
 RULE_ID = "chay-cho-bao-dia-phuong"
+
+
+def run_time(minute: int = 55) -> datetime:
+    """The scenario's `now`: the last hh:55 (UTC) before the clock. The burst's 50 minutes then
+    sit in one hourly bucket whatever the hour of the run; at hh:31 they split 3 + 3 across two
+    of the detector's hour-aligned buckets and a topic matching part of them stays under
+    `min_count` (it did, once, in CI)."""
+    clock = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    at = clock.replace(minute=minute)
+    return at if at <= clock else at - timedelta(hours=1)
 
 
 class Receiver:
