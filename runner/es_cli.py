@@ -34,17 +34,26 @@ def es_main(argv: list[str] | None = None) -> int:
     from store import es_admin
     from store.elastic import ElasticUnavailable
 
+    url_help = ("cluster URL(s), comma-separated, as in LANGNGHE_STORE_URL "
+                "(elasticsearch+http://host:9200[?prefix=name]) (default: $LANGNGHE_ES_URL or "
+                "http://127.0.0.1:9200)")
     parser = argparse.ArgumentParser(prog="langnghe es")
-    parser.add_argument("--url", default=DEFAULT_URL, help="cluster URL(s), comma-separated, "
-                        "as in LANGNGHE_STORE_URL (elasticsearch+http://host:9200[?prefix=name])"
-                        " (default: $LANGNGHE_ES_URL or http://127.0.0.1:9200)")
+    parser.add_argument("--url", default=DEFAULT_URL, help=url_help)
+    # --url also after the action (`langnghe es setup --url …`, as docker-compose.yml and
+    # docs/deploy.md write it); SUPPRESS: absent there, the value before the action stands
+    url_after = argparse.ArgumentParser(add_help=False)
+    url_after.add_argument("--url", default=argparse.SUPPRESS, help=url_help)
     sub = parser.add_subparsers(dest="action", required=True)
-    sub.add_parser("setup", help="put index templates, create the alias (idempotent)")
-    migrate = sub.add_parser("migrate", help="reindex into the newest template, switch alias")
+    sub.add_parser("setup", parents=[url_after],
+                   help="put index templates, create the alias (idempotent)")
+    migrate = sub.add_parser("migrate", parents=[url_after],
+                             help="reindex into the newest template, switch alias")
     migrate.add_argument("--keep-old", action="store_true", help="do not delete old indices")
-    imp = sub.add_parser("import", help="copy an embedded SQLite store (resumable)")
+    imp = sub.add_parser("import", parents=[url_after],
+                         help="copy an embedded SQLite store (resumable)")
     imp.add_argument("--from", dest="source", required=True, help="path of store.sqlite")
-    keep = sub.add_parser("retention", help="delete monthly indices older than N months")
+    keep = sub.add_parser("retention", parents=[url_after],
+                          help="delete monthly indices older than N months")
     keep.add_argument("--keep-months", type=int, required=True)
     args = parser.parse_args(argv)
     hosts, prefix, alerts = es_target(args.url)
