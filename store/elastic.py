@@ -1,9 +1,13 @@
 """The many-machine store: documents in Elasticsearch, same `Store` contract as the SQLite store.
 
 Writes go to monthly indices (month of the document's time) that sit behind one alias; reads go
-through the alias. Every index field is derived in Python from the Document (`index_body`), and
-the whole record is kept in `_source.doc`, so `get` round-trips exactly and a migration can
-re-derive every field. Highlights use the same code as the SQLite store (`store.highlight`).
+through the alias. `es setup` puts templates only, so a new deployment has no alias until its
+first document: a read that finds none creates the current month's index (what that document
+would create) and reads the empty store, so the web app and its health check work from the
+start (tests/deploy/test_topology.py found `/healthz` at 503 until the first enrich run).
+Every index field is derived in Python from the Document (`index_body`), and the whole record
+is kept in `_source.doc`, so `get` round-trips exactly and a migration can re-derive every
+field. Highlights use the same code as the SQLite store (`store.highlight`).
 
 Writes stream in bounded chunks (`streaming_bulk`), retry with backoff on 429 and on 502/503/504,
 and record every failed item with its reason (`failures`, and the log). A cluster that stays
@@ -27,6 +31,7 @@ from elasticsearch import (
     AuthenticationException,
     AuthorizationException,
     Elasticsearch,
+    NotFoundError,
     TransportError,
     helpers,
 )
@@ -276,14 +281,26 @@ class ElasticStore(Store):
 
     # ---- reading -------------------------------------------------------------------------
 
+    def _read(self, call):
+        """`call()`, a read through the alias; when the alias does not exist yet (no document
+        since `es setup`), the index of the current month is made and the read runs again."""
+        try:
+            return call()
+        except NotFoundError as exc:
+            if exc.error != "index_not_found_exception":
+                raise
+        name = es_index.index_name(self.prefix, self.version, datetime.now(VN_TZ))
+        es_index.ensure_index(self.client, name, self.prefix)
+        return call()
+
     def get(self, doc_id: str) -> Document | None:
-        found = self.client.search(index=self.prefix, query={"ids": {"values": [doc_id]}},
-                                   size=1, source=["doc"])
+        found = self._read(lambda: self.client.search(
+            index=self.prefix, query={"ids": {"values": [doc_id]}}, size=1, source=["doc"]))
         hits = found["hits"]["hits"]
         return Document.model_validate(hits[0]["_source"]["doc"]) if hits else None
 
     def count(self) -> int:
-        return self.client.count(index=self.prefix)["count"]
+        return self._read(lambda: self.client.count(index=self.prefix))["count"]
 
     def search(self, query: str | Node = "", filters: Filters = Filters(),
                sort: Sort = "relevance", limit: int = 20, offset: int = 0,
@@ -305,7 +322,7 @@ class ElasticStore(Store):
 
     def _search(self, **kwargs) -> dict:
         try:
-            return self.client.search(index=self.prefix, **kwargs).body
+            return self._read(lambda: self.client.search(index=self.prefix, **kwargs)).body
         except ApiError as exc:
             if exc.status_code == 400:  # the query, not the cluster: e.g. too many clauses
                 raise QueryError("truy vấn quá phức tạp hoặc không hợp lệ") from exc
@@ -352,7 +369,8 @@ class ElasticStore(Store):
         for period, outlets in es_stories.periods(filters, cut):
             for part in es_stories.chunks(period, seconds):
                 searches += [{}, es_stories.search_body(_dsl(node, part)[1], seconds, outlets)]
-        found = self.client.msearch(index=self.prefix, searches=searches).body["responses"]
+        found = self._read(lambda: self.client.msearch(index=self.prefix, searches=searches)
+                           ).body["responses"]
         for response in found:
             if "error" in response:  # the query, as _search reports it, or the cluster
                 if response.get("status") == 400:
