@@ -1,14 +1,14 @@
 """collect: poll due feeds and crawl new articles into the spool, one mapped task per source group.
 
-Every 5 minutes. `plan_groups` splits the enabled sources of the effective registry (the sources
-file plus the sources admins added in the web app, minus those they disabled: `runner.effective`,
-as the embedded runner reads it every cycle) into `collect_groups` groups (a source always lands in
-the same group); `crawl_group` is mapped over them, so Airflow workers on several machines crawl in
-parallel. Each mapped task calls `runner.stages.collect` — the function the embedded runner calls —
-which runs Scrapy in a subprocess (Twisted's reactor cannot restart inside one process; a
-subprocess behaves the same under `dag.test()` and on a worker) and returns the crawl's stats
-(found / new / failed and errors per source), which go to XCom and the task log. `report` adds the
-groups up.
+Every 5 minutes (`LANGNGHE_COLLECT_CRON`). `plan_groups` splits the enabled sources of the
+effective registry (the sources file plus the sources admins added in the web app, minus those
+they disabled: `runner.effective`, as the embedded runner reads it every cycle) into
+`collect_groups` groups (a source always lands in the same group); `crawl_group` is mapped over
+them, so Airflow workers on several machines crawl in parallel. Each mapped task calls
+`runner.stages.collect` — the function the embedded runner calls — which runs Scrapy in a
+subprocess (Twisted's reactor cannot restart inside one process; a subprocess behaves the same
+under `dag.test()` and on a worker) and returns the crawl's stats (found / new / failed and
+errors per source), which go to XCom and the task log. `report` adds the groups up.
 
 Keyword discovery (the watch file's `discovery:` block, as `langnghe run` reads it) is one task of
 its own, `discover`, beside the groups: it polls each watch topic's Google News search feed (the
@@ -30,11 +30,15 @@ harmless downstream.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from airflow.sdk import dag, task
 from langnghe_common import DEFAULT_ARGS, DEFAULT_GROUPS, SPOOL, START
 
+# feeds are polled on their own due times; 5 min is the finest step. Read at parse time (a
+# schedule cannot wait for a database); the topology test sets every minute (docs/deploy.md)
+COLLECT_CRON = os.environ.get("LANGNGHE_COLLECT_CRON") or "*/5 * * * *"
 CRAWL_TIMEOUT_S = 600  # crawl_once's own limit: it stops gracefully at 70% and kills at 100%
 # Airflow's hard limit sits above crawl_once's, so the graceful stop always comes first.
 CRAWL_TASK_TIMEOUT = timedelta(seconds=CRAWL_TIMEOUT_S + 120)
@@ -42,7 +46,7 @@ CRAWL_TASK_TIMEOUT = timedelta(seconds=CRAWL_TIMEOUT_S + 120)
 
 @dag(
     dag_id="langnghe_collect",
-    schedule="*/5 * * * *",  # feeds are polled on their own due times; 5 min is the finest step
+    schedule=COLLECT_CRON,
     start_date=START,
     catchup=False,
     max_active_runs=1,  # two overlapping runs would poll the same due feeds twice

@@ -1,6 +1,6 @@
 """detect_alerts: detect spikes, crisis rules and source problems, then deliver what is due.
 
-Every 5 minutes (the finest detection bucket). Its one task calls
+Every 5 minutes (the finest detection bucket; `LANGNGHE_DETECT_CRON`). Its one task calls
 `runner.stages.detect_and_deliver` — the function the embedded runner calls — with
 `now = data_interval_end` of the run (never the wall clock), so a re-run of a run re-detects
 exactly the same moment. Alerts are persisted in the outbox under the home before anything is
@@ -14,15 +14,20 @@ out the topics someone muted there (`runner.effective`).
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from airflow.sdk import dag, task
 from langnghe_common import DEFAULT_ARGS, START
 
+# 5 min: the smallest detection bucket (alerts.config.BUCKETS). Read at parse time (a schedule
+# cannot wait for a database); the topology test sets every minute (docs/deploy.md)
+DETECT_CRON = os.environ.get("LANGNGHE_DETECT_CRON") or "*/5 * * * *"
+
 
 @dag(
     dag_id="langnghe_detect_alerts",
-    schedule="*/5 * * * *",  # 5 min: the smallest detection bucket (alerts.config.BUCKETS)
+    schedule=DETECT_CRON,
     start_date=START,
     catchup=False,
     max_active_runs=1,  # detection at t+5 must see the incidents recorded at t

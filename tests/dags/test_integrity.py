@@ -4,6 +4,7 @@ and every DAG follows the house policy (catchup off, retries with backoff, timeo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -109,3 +110,26 @@ def _module_name(fileloc: str) -> str:
     """The module name the DagBag registered a DAG file under."""
     return next(name for name, mod in sys.modules.items()
                 if getattr(mod, "__file__", None) == fileloc)
+
+
+SCHEDULE_PROBE = """
+import json, sys
+from pathlib import Path
+from airflow.dag_processing.dagbag import BundleDagBag
+bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=Path(sys.argv[1]))
+print(json.dumps({d: bag.dags[d].timetable.expression for d in sys.argv[2:]}))
+"""
+
+
+def test_collect_and_detect_run_every_5_minutes_unless_the_environment_says(dagbag, airflow_db):
+    """LANGNGHE_COLLECT_CRON / LANGNGHE_DETECT_CRON (set by tests/deploy/test_topology.py to
+    every minute; unset in docker-compose.yml) are read when the dag-processor parses."""
+    dags = ("langnghe_collect", "langnghe_detect_alerts")
+    assert {d: dagbag.get_dag(d).timetable.expression for d in dags} == dict.fromkeys(
+        dags, "*/5 * * * *")
+    env = {**os.environ, "LANGNGHE_COLLECT_CRON": "* * * * *",
+           "LANGNGHE_DETECT_CRON": "*/2 * * * *"}
+    out = subprocess.run([sys.executable, "-c", SCHEDULE_PROBE, str(DAGS), *dags], env=env,
+                         check=True, capture_output=True, text=True, timeout=120).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {"langnghe_collect": "* * * * *",
+                                                        "langnghe_detect_alerts": "*/2 * * * *"}
