@@ -126,7 +126,13 @@ def _burst_routes(now: datetime, web_sources: tuple[str, ...] = ()
     return routes, lines, [a.title for a in burst], forms
 
 
-def _alerts_config(folder: Path, webhook: str, detection: str = "") -> Path:
+def _alerts_config(folder: Path, webhook: str, detection: str = "",
+                   smtp_port: int | None = None) -> Path:
+    """Rules and alerts files: the leaders' group gets the webhook, and with `smtp_port` also an
+    email address, sent through a plain SMTP server on 127.0.0.1 at that port."""
+    email = (f"  email: {{host: 127.0.0.1, port: {smtp_port}, security: none, "
+             "sender: canhbao@tinh.gov.vn}\n") if smtp_port else ""
+    address = "        email: vanphong@tinh.gov.vn\n" if smtp_port else ""
     (folder / "rules.yaml").write_text(
         f"rules:\n  - id: {RULE_ID}\n    name: Báo địa phương đưa tin cháy\n"
         "    type: state_outlet_crisis\n    query: '\"Thanh Hóa\"'\n    lexicon: [cháy]\n"
@@ -134,9 +140,9 @@ def _alerts_config(folder: Path, webhook: str, detection: str = "") -> Path:
         encoding="utf-8")
     path = folder / "alerts.yaml"
     path.write_text(
-        f"rules_file: rules.yaml\n{detection}channels:\n  webhook: {{}}\n"
+        f"rules_file: rules.yaml\n{detection}channels:\n  webhook: {{}}\n{email}"
         "groups:\n  - name: lanh-dao\n    min_severity: info\n    recipients:\n"
-        f"      - name: van-phong\n        webhook: {webhook}\n", encoding="utf-8")
+        f"      - name: van-phong\n        webhook: {webhook}\n{address}", encoding="utf-8")
     return path
 
 
@@ -151,9 +157,10 @@ def _offline_watch(folder: Path) -> Path:
 
 
 def build_world(tmp: Path, now: datetime, *, web_sources: tuple[str, ...] = (),
-                detection: str = "") -> World:
+                detection: str = "", smtp_port: int | None = None) -> World:
     """The world; the burst outlets named in `web_sources` are not in the sources file (their
-    form data is `World.web_sources`), `detection` is a YAML `detection:` block for alerts."""
+    form data is `World.web_sources`), `detection` is a YAML `detection:` block for alerts,
+    `smtp_port` adds an email recipient served by an SMTP server on 127.0.0.1 at that port."""
     real, real_lines, real_urls = _real_routes()
     burst, burst_lines, titles, forms = _burst_routes(now, web_sources)
     config = tmp / "config"
@@ -163,7 +170,7 @@ def build_world(tmp: Path, now: datetime, *, web_sources: tuple[str, ...] = (),
     receiver = Receiver()
     server = ReplayServer({**real, **burst}).start()
     (config / "hostmap.json").write_text(json.dumps(server.host_map), encoding="utf-8")
-    alerts = _alerts_config(config, receiver.url, detection)
+    alerts = _alerts_config(config, receiver.url, detection, smtp_port)
     home = tmp / "home"
     watch = _offline_watch(config)
     env = {"LANGNGHE_HOME": str(home), "LANGNGHE_SOURCES": str(config / "sources.yaml"),
