@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,10 @@ def npm_tool(name: str) -> Path:
     path = NPM_BIN / name
     assert path.exists(), f"{path} missing: run scripts/airflow-env.sh (needs npm)"
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The topology test's wall time and phases (tests/deploy/test_topology.py)."""
+    topology = sys.modules.get("tests.deploy.topology")
+    for line in topology.TIMINGS if topology else ():
+        terminalreporter.write_line(line)
