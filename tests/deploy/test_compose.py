@@ -165,3 +165,37 @@ def test_every_service_the_docs_mention_exists(compose):
     assert named == set(compose["services"])
     for mention in re.findall(r"docker compose \S+(?: -\S+)* ([a-z][a-z0-9-]+)", docs):
         assert mention in compose["services"], mention
+
+
+# What tests/deploy/test_topology.py cannot run (it maps every container onto 127.0.0.1 and one
+# directory), checked here on the file: the names containers reach each other by, the volumes.
+IMAGE_PORTS = {"postgres": 5432, "redis": 6379}  # health checks that use the default port
+
+
+def _addresses(compose: dict) -> set[tuple[str, str, int]]:
+    """(service, host, port) of every `//host:port` or `@host:port` a service's environment or
+    command names (URLs between containers)."""
+    found = set()
+    for name, svc in compose["services"].items():
+        text = json.dumps([svc.get("environment"), svc.get("command")])
+        found |= {(name, host, int(port)) for host, port in
+                  re.findall(r"(?<=[/@])([a-z][a-z0-9-]*):(\d+)\b", text)}
+    return found
+
+
+def test_addresses_between_containers_name_a_service_and_the_port_it_listens_on(compose):
+    services = compose["services"]
+    addresses = _addresses(compose)
+    assert {host for _, host, _ in addresses} >= {"postgres", "redis", "airflow-apiserver",
+                                                  "elasticsearch", "kibana"}
+    for name, host, port in addresses:
+        assert host in services, f"{name} reaches {host}:{port}, which is no service"
+        check = json.dumps(services[host].get("healthcheck", {}).get("test", []))
+        assert re.search(rf"//(localhost|127\.0\.0\.1):{port}\b", check) \
+            or IMAGE_PORTS.get(host) == port, f"{name} reaches {host} on {port}, not its port"
+
+
+def test_named_volumes_are_declared_and_each_declared_one_is_mounted(compose):
+    mounted = {str(v).split(":")[0] for svc in compose["services"].values()
+               for v in svc.get("volumes", []) if not str(v).startswith((".", "/"))}
+    assert mounted == set(compose.get("volumes") or {})

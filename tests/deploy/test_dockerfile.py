@@ -102,3 +102,20 @@ def test_health_check_asks_the_public_health_route(dockerfile):
     # /api/v1/status needs a signed-in viewer: asked without one, every check would fail
     check = re.search(r"HEALTHCHECK .*?CMD (\[.*\])", re.sub(r"\\\n\s*", " ", dockerfile)).group(1)
     assert "http://127.0.0.1:8080/healthz'" in check
+
+
+def test_airflow_image_owns_its_home_and_reads_the_dags_it_copies(dockerfile):
+    """What tests/deploy/test_topology.py maps away (AIRFLOW_HOME → a temporary directory, the
+    DAG folder → this checkout's dags/), checked on the image: the home exists and belongs to
+    the user the image runs as; the DAG folder is where `COPY dags` puts the DAGs."""
+    from tests.deploy.topology import image
+
+    env = image(dockerfile, "airflow").env
+    body = " ".join(stages(dockerfile)["airflow"])
+    home, dags = env["AIRFLOW_HOME"], env["AIRFLOW__CORE__DAGS_FOLDER"]
+    assert re.search(rf"mkdir -p [^&]*{re.escape(home)}\b", body)
+    assert re.search(rf"chown \$\{{DATA_UID\}}:0 [^&]*{re.escape(home)}\b", body)
+    assert re.search(r"^USER \$\{DATA_UID\}:0$", "\n".join(stages(dockerfile)["airflow"]), re.M)
+    workdir = [line.split()[1] for line in stages(dockerfile)["base"] if line.startswith("WORKDIR")]
+    assert "COPY dags ./dags" in dockerfile and dags == f"{workdir[-1]}/dags"
+    assert image(dockerfile, "airflow").entrypoint == ("airflow",)  # compose gives subcommands
