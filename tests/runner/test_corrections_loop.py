@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from langnghe.document import Document, Label, NlpSection
@@ -81,15 +82,18 @@ def test_a_correction_moves_the_retrained_tone_model(exported):
     candidate = tone.CANDIDATES["comments"][tone.CHOSEN["comments"]]
     extra = staff.tone_examples(staff.load(path), "comments")
 
-    def p_negative(more) -> float:
+    def negative_margin(more) -> float:
+        """The negative class's decision score less the best other's (> 0: called negative)."""
         model = tone.Linear(candidate, "comments").fit(
             texts + [tone.tone_input("comments", t) for t, _, _ in more],
             labels + [label for _, label, _ in more], [1.0] * len(texts) + [w for *_, w in more])
-        pipe = model.pipe
-        sample = tone.tone_input("comments", text)
-        return float(pipe.predict_proba([sample])[0][list(pipe.classes_).index("negative")])
+        scores = model.scores([tone.tone_input("comments", text)])[0]
+        negative = list(model.pipe.classes_).index("negative")
+        return float(scores[negative] - np.delete(scores, negative).max())
 
-    assert p_negative(extra) > p_negative([]) + 0.1
+    before, after = negative_margin([]), negative_margin(extra)
+    print(f"negative margin {before:.3f} -> {after:.3f}")
+    assert after > before + 0.1
 
 
 def test_domain_correction_targets(exported):
