@@ -1,6 +1,7 @@
 """Elasticsearch store benchmark beside the SQLite store: bulk docs/s and search p50/p95, same data.
 
     python -m benchmarks.elastic [--docs 200000] [--url URL] [--path DIR] [--seed 7] [--search-only]
+                                 [--heap 2g]
 
 Documents come from the generator of benchmarks/store.py (real VNTC/ViCTSD text, enriched),
 built before the clock starts. The SQLite store is the one benchmarks.store keeps under --path
@@ -11,12 +12,14 @@ that already holds the documents. Once the node's merges have settled, the query
 (benchmarks.store.QUERIES) runs on both stores, query by query in turn (the same neighbours'
 load for both), one warm-up round and ROUNDS timed; the machine's speed (benchmarks/machine.py)
 is measured before and after the load and the searches.
-Without --url the local node is started with scripts/elasticsearch.sh.
+Without --url the local node is started with scripts/elasticsearch.sh, with the composed
+deployment's heap (--heap); the heap of the node measured is printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -46,9 +49,10 @@ CACHE = Path(__file__).resolve().parents[1] / "var" / "bench"
 MERGE_WAIT_S = 600  # a 200k load leaves a few minutes of merging on 2 cores
 
 
-def local_node() -> str:
+def local_node(heap: str) -> str:
+    """Start (or find running) the local node; a node already running keeps its heap."""
     run = subprocess.run(["bash", str(SCRIPT), "start"], capture_output=True, text=True,
-                         check=False)
+                         check=False, env={**os.environ, "LANGNGHE_ES_HEAP": heap})
     if run.returncode != 0:
         raise SystemExit(f"could not start Elasticsearch:\n{run.stderr[-2000:]}")
     return run.stdout.strip().splitlines()[-1]
@@ -120,8 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--search-only", action="store_true",
                         help="reuse the documents already indexed under the bench alias")
+    parser.add_argument("--heap", default="2g",
+                        help="heap of the local node when this run starts it (default 2g, the "
+                             "composed deployment's ES_HEAP)")
     args = parser.parse_args(argv)
-    url = args.url or local_node()
+    url = args.url or local_node(args.heap)
     db, built = cached_store(args.path, args.docs, args.seed)
     client = client_from_env(url)
     if not args.search_only:
@@ -129,7 +136,10 @@ def main(argv: list[str] | None = None) -> None:
     es_index.setup(client, PREFIX, alerts_prefix=PREFIX + "-alerts")
     elastic = ElasticStore(url, prefix=PREFIX)
     stores: dict[str, Store] = {"sqlite": SqliteStore(db), "elasticsearch": elastic}
-    print(f"sqlite: {db}  elasticsearch: {url} alias {PREFIX}")
+    heaps = [node["jvm"]["mem"]["heap_max_in_bytes"] / 2**30
+             for node in client.nodes.stats(metric="jvm")["nodes"].values()]
+    print(f"sqlite: {db}  elasticsearch: {url} alias {PREFIX}, heap "
+          + ", ".join(f"{heap:.1f} GiB" for heap in heaps))
     rates = {"sqlite": f"{built['rates']['docs/s (Documents ready)']:,.0f} "
                        f"(built {built['built'][:16]})"}
     if args.search_only:

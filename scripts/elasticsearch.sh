@@ -22,13 +22,15 @@
 #                        node's user)
 #   LANGNGHE_ES_PORT     HTTP port on 127.0.0.1 (default 9200)
 #   LANGNGHE_ES_USER     user the node runs as when started by root (default langnghe-es)
+#   LANGNGHE_ES_HEAP     the node's JVM heap (default 512m; a running node keeps the heap it has)
 #   ES_JAVA_HOME         Java for the node (default: the `java` on PATH)
 set -euo pipefail
 
 VERSION="${LANGNGHE_ES_VERSION:-8.19.21}"  # 8.19 is the last line with an integ-test-zip; Java 17 ok
 PORT="${LANGNGHE_ES_PORT:-9200}"
 ES_USER="${LANGNGHE_ES_USER:-langnghe-es}"
-HEAP="512m"          # tests and the benchmark hold < 1 GB of documents; the machine is shared
+HEAP="${LANGNGHE_ES_HEAP:-512m}"  # tests hold < 1 GB of documents and the machine is shared;
+# the benchmark passes the composed deployment's heap (docker-compose.yml: ES_HEAP, 2g)
 HEALTH_WAIT_S=180    # first start on 2 busy cores takes ~30-60 s (JIT, plugin scan)
 URL="http://127.0.0.1:${PORT}"
 
