@@ -173,8 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.models.tone_sample", description=__doc__)
     parser.add_argument("--news", type=int, default=7000,
                         help="VNTC items (web items come on top; 7000 takes all of train + dev)")
-    parser.add_argument("--victsd", type=int, default=4200)
-    parser.add_argument("--vihsd", type=int, default=300)
+    # Round 3 (2026-12-05) raised these from 4,200 / 300: the draw order does not depend on
+    # them, so the items of rounds 1-2 are the first ones drawn, unchanged.
+    parser.add_argument("--victsd", type=int, default=5700)
+    parser.add_argument("--vihsd", type=int, default=800)
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
     news = web_news() + vntc_items(rng, args.news)
