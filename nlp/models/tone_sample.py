@@ -173,10 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m nlp.models.tone_sample", description=__doc__)
     parser.add_argument("--news", type=int, default=7000,
                         help="VNTC items (web items come on top; 7000 takes all of train + dev)")
-    # Round 3 (2026-12-05) raised these from 4,200 / 300: the draw order does not depend on
+    # Rounds 3 and 4 (2026-12-05) raised these from 4,200 / 300: the draw order does not depend on
     # them, so the items of rounds 1-2 are the first ones drawn, unchanged.
-    parser.add_argument("--victsd", type=int, default=5700)
-    parser.add_argument("--vihsd", type=int, default=800)
+    parser.add_argument("--victsd", type=int, default=7400)
+    parser.add_argument("--vihsd", type=int, default=1100)
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
     news = web_news() + vntc_items(rng, args.news)
