@@ -131,7 +131,8 @@ def fitted(candidate: Candidate, kind: str, texts: list[str], labels: list[str],
     rows = list(zip(texts, labels, weights if weights is not None else [1.0] * len(texts),
                     strict=True))
     if candidate.folded_copies:
-        rows += [(fold(t), y, w * candidate.folded_copies) for t, y, w in rows if fold(t) != t]
+        rows += [(f, y, w * candidate.folded_copies) for (t, y, w), f in
+                 zip(rows, map(fold, texts), strict=True) if f != t]
     rows += list(aux_rows(kind, candidate))
     t, y, w = zip(*rows, strict=True)
     pipe = textclf.pipeline(candidate.task(rows))
@@ -234,17 +235,15 @@ def cross_validate(kind: str, models: dict[str, Callable[[], object]], repeats: 
     folds = RepeatedStratifiedKFold(n_splits=FOLDS, n_repeats=repeats, random_state=SEED)
     results: dict[str, list[dict]] = {name: [] for name in models}
     for n, (tr, te) in enumerate(folds.split(texts_a, labels_a), 1):
+        gold, test_folded = list(labels_a[te]), [fold(x) for x in texts_a[te]]
         for name, make in models.items():
             model = make()
             model.fit(list(texts_a[tr]), list(labels_a[tr]))
             if isinstance(model, Linear):
                 model.offsets = share_offsets(oof_scores(model.candidate, kind, list(texts_a[tr]),
                                                          list(labels_a[tr])), list(labels_a[tr]))
-            gold = list(labels_a[te])
             metrics = fold_metrics(gold, model.predict(list(texts_a[te])))
-            folded = model.predict([fold(x) for x in texts_a[te]])
-            metrics["macro_f1_folded"] = f1_score(gold, list(folded), labels=list(LABELS),
-                                                  average="macro", zero_division=0)
+            metrics["macro_f1_folded"] = fold_metrics(gold, model.predict(test_folded))["macro_f1"]
             results[name].append(metrics)
         if progress:
             progress(f"{kind}: fold {n}/{FOLDS * repeats}")
