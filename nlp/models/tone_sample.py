@@ -7,7 +7,8 @@ the guideline: the texts the team's annotators read, with their provenance, and 
 
 - News (title + lead, as a reader of a listing or a feed sees it): VNTC train and dev (2006
   press; the first line is the title, or the title and lead run together), the six outlets'
-  saved article and listing pages, and the VnExpress RSS excerpt.
+  saved article and listing pages, the VnExpress RSS excerpt, and the 2020 VnExpress headlines
+  UIT-ViCTSD's comments were posted under (headline only).
 - Comments and posts: UIT-ViCTSD train/valid (VnExpress reader comments, with the article
   title as context), UIT-ViHSD train/dev (Facebook/YouTube comments), and the forum and comment
   pages saved from VOZ, otofun and VnExpress.
@@ -134,6 +135,21 @@ def web_news() -> list[dict]:
                                         for o in out)]
 
 
+def victsd_headlines() -> list[dict]:
+    """The 2020 VnExpress headlines UIT-ViCTSD's comments were posted under (train and valid),
+    once each, in the dataset's order: modern headlines beside VNTC's 2006 ones (round 5)."""
+    out, seen = [], set()
+    for name in ("train", "valid"):
+        for r in split("uit-victsd", name):
+            title = clean(r.get("article_title", ""))
+            if len(title) >= 20 and title not in seen:
+                seen.add(title)
+                out.append({"id": item_id("news", "uit-victsd/headline", title), "text": title,
+                            "source": f"uit-victsd/{name}", "source_id": title,
+                            "outlet": "vnexpress.net", "topic": r.get("article_topic", "")})
+    return out
+
+
 def comment_items(rng: random.Random, n_victsd: int, n_vihsd: int) -> list[dict]:
     out, seen = [], set()
 
@@ -179,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vihsd", type=int, default=1100)
     args = parser.parse_args(argv)
     rng = random.Random(SEED)
-    news = web_news() + vntc_items(rng, args.news)
+    news = web_news() + vntc_items(rng, args.news) + victsd_headlines()
     comments = comment_items(rng, args.victsd, args.vihsd)
     CORPUS.mkdir(parents=True, exist_ok=True)
     for name, items in (("news", news), ("comments", comments)):
